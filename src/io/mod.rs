@@ -3,6 +3,7 @@
 //! `import-json`). Nothing here touches the terminal.
 
 pub mod csv;
+pub mod dam;
 pub mod envelope;
 pub mod jsonl;
 

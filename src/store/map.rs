@@ -1,4 +1,5 @@
-//! The only `unsafe` of the store: memory maps of the store's files.
+//! The only `unsafe` of the store: memory maps of the store's files, and the two raw system
+//! calls std lacks (`sync_file_range` for write-behind, `statvfs` for free space).
 //!
 //! Mapping a file is unsafe because the bytes can change, or vanish, under the map if another
 //! process writes or truncates the file. The store's protocol is the argument that this does
@@ -183,4 +184,21 @@ pub fn start_writeback(file: &File, offset: u64, len: u64) {
     unsafe {
         libc::sync_file_range(file.as_raw_fd(), offset as i64, len as i64, libc::SYNC_FILE_RANGE_WRITE);
     }
+}
+
+/// Bytes available to an unprivileged user on the filesystem holding `path` (`statvfs`).
+pub fn free_space(path: &std::path::Path) -> io::Result<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let c_path = std::ffi::CString::new(path.as_os_str().as_bytes())
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "path contains NUL"))?;
+    let mut stat = std::mem::MaybeUninit::<libc::statvfs>::uninit();
+    // SAFETY: `c_path` is a valid NUL-terminated string and `stat` points to writable memory
+    // of the right type; statvfs fills it completely when it returns 0.
+    let rc = unsafe { libc::statvfs(c_path.as_ptr(), stat.as_mut_ptr()) };
+    if rc != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: statvfs returned 0, so the struct is initialised.
+    let stat = unsafe { stat.assume_init() };
+    Ok(stat.f_bavail as u64 * stat.f_frsize as u64)
 }

@@ -11,7 +11,7 @@ use super::format::{
     ENTRY_SIZE, Entry, HEADER_FILE, HeaderSlot, KNOWN_FLAGS, MAX_KEY_LEN, body_file, index_file,
     key_hash, lookup_file,
 };
-use super::header::{HeaderRead, read_header};
+use super::header::read_header;
 use super::index::{self, Slots};
 use super::map::{Access, Map};
 use crate::error::{Error, IoContext, Result};
@@ -94,7 +94,6 @@ pub struct FileSize {
 pub struct Store {
     dir: PathBuf,
     header: HeaderSlot,
-    header_read: HeaderRead,
     body: Map,
     lookup: Map,
     index: IndexMap,
@@ -183,7 +182,6 @@ impl Store {
                     return Ok(Store {
                         dir: dir.to_path_buf(),
                         header,
-                        header_read,
                         body,
                         lookup,
                         index,
@@ -232,18 +230,6 @@ impl Store {
 
     pub fn header(&self) -> &HeaderSlot {
         &self.header
-    }
-
-    pub(crate) fn header_read(&self) -> &HeaderRead {
-        &self.header_read
-    }
-
-    pub(crate) fn body_bytes(&self) -> &[u8] {
-        self.body.bytes()
-    }
-
-    pub(crate) fn index_map(&self) -> &IndexMap {
-        &self.index
     }
 
     pub fn body_file_name(&self) -> String {

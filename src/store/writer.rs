@@ -69,6 +69,26 @@ pub enum PutOutcome {
     Skipped,
 }
 
+/// Record counts and byte totals of a committed state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Counts {
+    pub live: u64,
+    pub deleted: u64,
+    pub replaced: u64,
+    pub live_bytes: u64,
+    pub dead_bytes: u64,
+}
+
+/// What became of one delete.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeleteOutcome {
+    Deleted,
+    /// The key is not in the store.
+    Missing,
+    /// The key was deleted earlier in the same batch.
+    AlreadyDeleted,
+}
+
 /// What a batch did, for summaries.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct BatchSummary {
@@ -151,9 +171,29 @@ pub struct Writer {
     lookup_map: Map,
     index: IndexMut,
     batch: Batch,
+    recovery: Recovery,
 }
 
-fn now_unix() -> u64 {
+/// What opening the writer did to bring the store back to its commit point.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Recovery {
+    /// Uncommitted bytes dropped from the end of the body.
+    pub body_tail: u64,
+    /// Uncommitted bytes dropped from the end of the lookup table.
+    pub lookup_tail: u64,
+    /// Index slots of an interrupted batch cleared.
+    pub index_scrubbed: bool,
+    /// Files of an interrupted vacuum, repair or index growth removed.
+    pub leftovers: Vec<String>,
+}
+
+impl Recovery {
+    pub fn is_empty(&self) -> bool {
+        *self == Recovery::default()
+    }
+}
+
+pub(crate) fn now_unix() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
@@ -252,9 +292,12 @@ impl Writer {
         let header_read = read_header(&header_file, &dir)?;
         let committed = *header_read.slot();
         let generation = committed.generation.get();
-        let body_file = open_tail(&dir, &body_file(generation), committed.body_len.get())?;
+        let mut recovery = Recovery::default();
+        let (body_file, body_tail) = open_tail(&dir, &body_file(generation), committed.body_len.get())?;
         let lookup_bytes = committed.entry_count.get() * ENTRY_SIZE as u64;
-        let lookup_file = open_tail(&dir, &lookup_file(generation), lookup_bytes)?;
+        let (lookup_file, lookup_tail) = open_tail(&dir, &lookup_file(generation), lookup_bytes)?;
+        recovery.body_tail = body_tail;
+        recovery.lookup_tail = lookup_tail;
         let index = open_index(&dir, committed.index_id.get(), committed.index_capacity.get())?;
         let body_map = Map::new(&body_file, committed.body_len.get()).map_err(|e| open_error(&dir, &body_file_name(&committed), e))?;
         let lookup_map = Map::new(&lookup_file, lookup_bytes).map_err(|e| open_error(&dir, &lookup_file_name(&committed), e))?;
@@ -272,8 +315,10 @@ impl Writer {
             lookup_map,
             index,
             batch: Batch::default(),
+            recovery,
         };
         if committed.index_dirty() {
+            writer.recovery.index_scrubbed = true;
             // A writer died after touching the index: clear its slots, then say so.
             scrub(&mut writer.index, committed.entry_count.get());
             writer.flush_index()?;
@@ -289,13 +334,14 @@ impl Writer {
         &self.dir
     }
 
+    /// What opening did to bring the store back to its last commit point.
+    pub fn recovery(&self) -> &Recovery {
+        &self.recovery
+    }
+
     /// The commit point this writer started from (or last committed).
     pub fn committed(&self) -> &HeaderSlot {
         &self.committed
-    }
-
-    pub(crate) fn options(&self) -> WriteOptions {
-        self.options
     }
 
     /// The key the next auto-keyed record gets: its sequence number in decimal.
@@ -447,13 +493,18 @@ impl Writer {
         Ok(outcome)
     }
 
-    /// Tombstones the live record of `key`. `Ok(false)` when the key is not live.
-    pub fn delete(&mut self, key: &str) -> Result<bool> {
+    /// Tombstones the live record of `key`.
+    pub fn delete(&mut self, key: &str) -> Result<DeleteOutcome> {
         self.begin();
         crate::interrupt::check()?;
-        let Some((_, old)) = self.find_live(key)? else { return Ok(false) };
-        self.tombstone(old)?;
-        Ok(true)
+        match self.find_latest(key)? {
+            Some((_, old)) if !old.is_tombstone() => {
+                self.tombstone(old)?;
+                Ok(DeleteOutcome::Deleted)
+            }
+            Some((i, _)) if i >= self.committed.entry_count.get() => Ok(DeleteOutcome::AlreadyDeleted),
+            _ => Ok(DeleteOutcome::Missing),
+        }
     }
 
     fn tombstone(&mut self, old: Entry) -> Result<()> {
@@ -496,14 +547,16 @@ impl Writer {
 
     /// The live entry of `key` among committed and pending entries.
     fn find_live(&mut self, key: &str) -> Result<Option<(u64, Entry)>> {
+        Ok(self.find_latest(key)?.filter(|(_, e)| !e.is_tombstone()))
+    }
+
+    /// The newest entry (record or tombstone) of `key` among committed and pending entries.
+    fn find_latest(&mut self, key: &str) -> Result<Option<(u64, Entry)>> {
         let hash32 = key_hash(key.as_bytes()) as u32;
         let visible = self.batch.entries;
         let probe = index::probe(&self.index, hash32, visible, |i| self.key_matches(i, key.as_bytes()))?;
         match probe.latest {
-            Some(i) => {
-                let entry = self.entry_at(i)?;
-                Ok(if entry.is_tombstone() { None } else { Some((i, entry)) })
-            }
+            Some(i) => Ok(Some((i, self.entry_at(i)?))),
             None => Ok(None),
         }
     }
@@ -825,6 +878,112 @@ impl Writer {
         Ok(())
     }
 
+    /// Writes a fresh index of every committed entry into a new index file and publishes it
+    /// (`check --repair`). Entries are placed by their stored hash.
+    pub fn rebuild_index(&mut self) -> Result<()> {
+        self.begin();
+        let entries = self.committed.entry_count.get();
+        let capacity = index::capacity_for(entries);
+        let id = self.index.id.max(self.committed.index_id.get()) + 1;
+        let name = index_file(id);
+        let _ = fs::remove_file(self.dir.join(&name));
+        let file = create_file(&self.dir, &name)?;
+        file.set_len(capacity * 8).context(|| format!("cannot size {name}"))?;
+        let map = MapMut::new(&file, capacity * 8).context(|| format!("cannot map {name}"))?;
+        let mut fresh = IndexMut { id, capacity, file, map };
+        for i in 0..entries {
+            crate::interrupt::check()?;
+            let at = i as usize * ENTRY_SIZE;
+            let entry = Entry::read_from_bytes(&self.lookup_map.bytes()[at..at + ENTRY_SIZE]).expect("entry size");
+            insert_slot(&mut fresh, entry.key_hash.get(), i)?;
+        }
+        if self.options.sync {
+            fresh.map.flush().context(|| format!("cannot sync {name}"))?;
+            fresh.file.sync_all().context(|| format!("cannot sync {name}"))?;
+            sync_dir(&self.dir)?;
+        }
+        let old_id = self.index.id;
+        let mut next = self.committed;
+        next.index_id = id.into();
+        next.index_capacity = capacity.into();
+        next.index_used = entries.into();
+        next.flags = (next.flags.get() & !HEADER_FLAG_INDEX_DIRTY).into();
+        self.index = fresh;
+        self.publish(next)?;
+        let _ = fs::remove_file(self.dir.join(index_file(old_id)));
+        self.batch = Batch::default();
+        Ok(())
+    }
+
+    /// Publishes new counts (`check --repair`, when the header's disagree with the table).
+    pub(crate) fn publish_counts(&mut self, counts: &Counts) -> Result<()> {
+        let mut next = self.committed;
+        next.live_count = counts.live.into();
+        next.deleted_count = counts.deleted.into();
+        next.replaced_count = counts.replaced.into();
+        next.live_bytes = counts.live_bytes.into();
+        next.dead_bytes = counts.dead_bytes.into();
+        self.publish(next)
+    }
+
+    /// Rewrites the current commit point into the other header slot, so both slots are
+    /// valid again (`check --repair` after a damaged slot).
+    pub(crate) fn republish(&mut self) -> Result<()> {
+        let current = self.committed;
+        self.publish(current)
+    }
+
+    /// Moves the files of a finished generation built elsewhere (a temporary store inside
+    /// this one) into place under new names and publishes them; the old generation's files
+    /// are removed afterwards. Readers that opened the old generation keep reading it.
+    pub(crate) fn install_generation(&mut self, built: &Path, mut next: HeaderSlot) -> Result<()> {
+        let built_header = {
+            let file = open_store_file(built, HEADER_FILE, false).map_err(|e| open_error(built, HEADER_FILE, e))?;
+            *read_header(&file, built)?.slot()
+        };
+        let old = self.committed;
+        let generation = old.generation.get() + 1;
+        let index_id = self.index.id.max(old.index_id.get()) + 1;
+        let moves = [
+            (body_file(built_header.generation.get()), body_file(generation)),
+            (lookup_file(built_header.generation.get()), lookup_file(generation)),
+            (index_file(built_header.index_id.get()), index_file(index_id)),
+        ];
+        for (from, to) in &moves {
+            fs::rename(built.join(from), self.dir.join(to))
+                .context(|| format!("cannot move the new {to} into place"))?;
+        }
+        if self.options.sync {
+            sync_dir(&self.dir)?;
+        }
+        failpoint::hit("vacuum-before-publish")?;
+        next.generation = generation.into();
+        next.index_id = index_id.into();
+        next.index_capacity = built_header.index_capacity;
+        next.index_used = built_header.index_used;
+        next.entry_count = built_header.entry_count;
+        next.body_len = built_header.body_len;
+        next.flags = 0.into();
+        self.publish(next)?;
+        failpoint::hit("vacuum-after-publish")?;
+        // The new generation is the store. Everything below only tidies up.
+        let _ = fs::remove_dir_all(built);
+        for name in [body_file_name(&old), lookup_file_name(&old), index_file(old.index_id.get())] {
+            let _ = fs::remove_file(self.dir.join(name));
+        }
+        if self.options.sync {
+            sync_dir(&self.dir)?;
+        }
+        let generation_name = body_file(generation);
+        let (body, _) = open_tail(&self.dir, &generation_name, next.body_len.get())?;
+        let (lookup, _) = open_tail(&self.dir, &lookup_file(generation), next.entry_count.get() * ENTRY_SIZE as u64)?;
+        self.body_file = body;
+        self.lookup_file = lookup;
+        self.index = open_index(&self.dir, index_id, next.index_capacity.get())?;
+        self.batch = Batch::default();
+        self.remap()
+    }
+
     /// Reads back `len` value bytes written at `offset` and decides whether they are one
     /// strict JSON text (for values streamed in, too large to check in memory).
     fn value_on_disk_is_json(&mut self, offset: u64, len: u64) -> Result<bool> {
@@ -848,7 +1007,11 @@ impl Writer {
             if keep.contains(&name) || !is_generation_file(&name) {
                 continue;
             }
-            fs::remove_file(item.path()).context(|| format!("cannot remove leftover {}", item.path().display()))?;
+            let path = item.path();
+            let is_dir = item.file_type().map(|t| t.is_dir()).unwrap_or(false);
+            let gone = if is_dir { fs::remove_dir_all(&path) } else { fs::remove_file(&path) };
+            gone.context(|| format!("cannot remove leftover {}", path.display()))?;
+            self.recovery.leftovers.push(name);
             removed = true;
         }
         if removed && self.options.sync {
@@ -929,8 +1092,9 @@ pub fn value_is_json(value: &[u8]) -> bool {
     serde_json::from_slice::<serde::de::IgnoredAny>(value).is_ok()
 }
 
-/// Opens a body or lookup file for writing and drops any uncommitted tail past `committed`.
-fn open_tail(dir: &Path, name: &str, committed: u64) -> Result<File> {
+/// Opens a body or lookup file for writing and drops any uncommitted tail past `committed`;
+/// returns the file and how many bytes were dropped.
+fn open_tail(dir: &Path, name: &str, committed: u64) -> Result<(File, u64)> {
     let file = open_store_file(dir, name, true).map_err(|e| open_error(dir, name, e))?;
     let len = file.metadata().context(|| format!("cannot stat {name}"))?.len();
     if len < committed {
@@ -939,7 +1103,7 @@ fn open_tail(dir: &Path, name: &str, committed: u64) -> Result<File> {
     if len > committed {
         file.set_len(committed).context(|| format!("cannot truncate the uncommitted tail of {name}"))?;
     }
-    Ok(file)
+    Ok((file, len - committed))
 }
 
 fn open_index(dir: &Path, id: u64, capacity: u64) -> Result<IndexMut> {
