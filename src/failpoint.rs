@@ -21,7 +21,9 @@ fn configured() -> Option<&'static (String, String)> {
 
 /// Marks a point of the write protocol.
 pub fn hit(name: &str) -> Result<()> {
-    let Some((point, action)) = configured() else { return Ok(()) };
+    let Some((point, action)) = configured() else {
+        return Ok(());
+    };
     if point != name {
         return Ok(());
     }

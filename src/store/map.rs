@@ -98,7 +98,8 @@ impl Map {
         // SAFETY: the map is a read-only shared file map; MADV_DONTNEED on it only unmaps
         // pages, which are read back from the file (or the page cache) on the next access.
         // No data is lost because nothing was written through this map.
-        let _ = unsafe { map.unchecked_advise_range(UncheckedAdvice::DontNeed, start, end - start) };
+        let _ =
+            unsafe { map.unchecked_advise_range(UncheckedAdvice::DontNeed, start, end - start) };
     }
 
     /// The `i`-th aligned little-endian u64 of the map, read atomically.
@@ -182,7 +183,12 @@ pub fn start_writeback(file: &File, offset: u64, len: u64) {
     use std::os::fd::AsRawFd;
     // SAFETY: a plain syscall on a descriptor we own; no memory is passed to the kernel.
     unsafe {
-        libc::sync_file_range(file.as_raw_fd(), offset as i64, len as i64, libc::SYNC_FILE_RANGE_WRITE);
+        libc::sync_file_range(
+            file.as_raw_fd(),
+            offset as i64,
+            len as i64,
+            libc::SYNC_FILE_RANGE_WRITE,
+        );
     }
 }
 
@@ -200,5 +206,7 @@ pub fn free_space(path: &std::path::Path) -> io::Result<u64> {
     }
     // SAFETY: statvfs returned 0, so the struct is initialised.
     let stat = unsafe { stat.assume_init() };
-    Ok(stat.f_bavail as u64 * stat.f_frsize as u64)
+    #[allow(clippy::unnecessary_cast)] // the field types differ between platforms
+    let available = stat.f_bavail as u64 * stat.f_frsize as u64;
+    Ok(available)
 }

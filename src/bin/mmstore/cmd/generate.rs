@@ -27,7 +27,13 @@ pub fn generate(dir: &Path) -> anyhow::Result<()> {
     fs::create_dir_all(&completions)?;
     fs::create_dir_all(&man)?;
     let mut command = Cli::command();
-    for shell in [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::Elvish, Shell::PowerShell] {
+    for shell in [
+        Shell::Bash,
+        Shell::Zsh,
+        Shell::Fish,
+        Shell::Elvish,
+        Shell::PowerShell,
+    ] {
         clap_complete::generate_to(shell, &mut command, "mmstore", &completions)?;
     }
     command.build();
