@@ -129,8 +129,8 @@ pub enum Way {
     /// Through a shared memory map (`memmap2`), synced with `msync`.
     #[serde(rename = "mmap")]
     Mmap,
-    /// Through a memory map with `madvise` hints: sequential and willneed for scans, random
-    /// for random access (only with `--advise`).
+    /// Through a memory map with `madvise` hints: sequential for scans and the sequential
+    /// write, random for random access (only with `--advise`).
     #[serde(rename = "mmap+advise")]
     MmapAdvised,
     /// Through `BufReader`/`BufWriter` with 64 KiB buffers and `seek`.

@@ -16,7 +16,7 @@ use crate::ui;
 
 const EXAMPLES: &str = "\
 EXAMPLES:
-  A full run in the system temp dir, warm cache (about a minute):
+  A full run: 256 MiB in the system temp dir, warm cache, 5 runs of everything:
     mmstore bench
 
   Cold cache, on the disk that holds the stores, with madvise hints, 1 GiB:
@@ -67,8 +67,8 @@ pub struct Args {
     #[arg(long)]
     pub cold: bool,
 
-    /// Also run the mmap way with madvise hints (sequential and willneed for scans, random
-    /// for random access) and report the difference they make
+    /// Also run the mmap way with madvise hints (MADV_SEQUENTIAL for scans and the sequential
+    /// write, MADV_RANDOM for random access) and report the difference they make
     #[arg(long)]
     pub advise: bool,
 
@@ -243,8 +243,8 @@ fn text(report: &Report) -> Vec<String> {
     ));
     if params.advise {
         lines.push(
-            "mmap+advise: madvise(SEQUENTIAL, WILLNEED) for scans, madvise(RANDOM) for \
-             random access"
+            "mmap+advise: madvise(SEQUENTIAL) for scans and the sequential write, \
+             madvise(RANDOM) for random access"
                 .to_string(),
         );
     }
