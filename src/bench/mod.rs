@@ -718,7 +718,7 @@ fn summarize(op: Op, measured: &[Measurement], samples: &[Vec<Sample>]) -> OpSum
         (None, None) => "mmap only".to_string(),
     };
     if let Some(pread) = pread_vs_buffered {
-        verdict.push_str(&format!("; pread {pread:.1}x"));
+        verdict.push_str(&format!("; pread {}x", times(pread)));
     }
     if let Some(advised) = advise_vs_mmap {
         verdict.push_str(&format!("; madvise hints {advised:.2}x vs plain mmap"));
@@ -740,13 +740,47 @@ fn summarize(op: Op, measured: &[Measurement], samples: &[Vec<Sample>]) -> OpSum
 /// within 5%.
 fn speed_words(speedup: f64, versus: &str) -> String {
     if speedup >= 1.05 {
-        format!("mmap {speedup:.1}x faster than {versus}")
+        format!("mmap {}x faster than {versus}", times(speedup))
     } else if speedup <= 0.95 {
-        format!("mmap {speedup:.1}x: slower than {versus}")
+        format!("mmap {}x: slower than {versus}", times(speedup))
     } else {
         format!("mmap {speedup:.2}x: about the same as {versus}")
     }
 }
 
+/// A ratio with one decimal, or two below 0.1 (so 0.05 does not read as 0.0).
+fn times(ratio: f64) -> String {
+    if ratio < 0.095 {
+        format!("{ratio:.2}")
+    } else {
+        format!("{ratio:.1}")
+    }
+}
+
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod verdict_tests {
+    use super::*;
+
+    #[test]
+    fn verdicts_say_faster_slower_or_the_same() {
+        assert_eq!(
+            speed_words(2.14, "buffered"),
+            "mmap 2.1x faster than buffered"
+        );
+        assert_eq!(
+            speed_words(0.6, "buffered"),
+            "mmap 0.6x: slower than buffered"
+        );
+        assert_eq!(
+            speed_words(0.05, "buffered"),
+            "mmap 0.05x: slower than buffered"
+        );
+        assert_eq!(
+            speed_words(1.02, "pread"),
+            "mmap 1.02x: about the same as pread"
+        );
+    }
+}
