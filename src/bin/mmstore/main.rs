@@ -21,10 +21,27 @@ pub fn version_string() -> &'static str {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let global = cli.global.clone();
+    install_signal_handlers();
     match cli.command.run(&global) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => report(&error),
     }
+}
+
+/// Ctrl-C and SIGTERM ask the running command to stop: writers abort their batch (nothing is
+/// committed), temporary files are removed, and the exit code is 128 + the signal. A second
+/// signal stops the process at once, which is safe too: a store survives any crash.
+fn install_signal_handlers() {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else { return };
+    std::thread::spawn(move || {
+        for signal in signals.forever() {
+            if mmstore::interrupt::requested().is_some() {
+                std::process::exit(128 + signal);
+            }
+            mmstore::interrupt::request(signal);
+        }
+    });
 }
 
 /// Prints the error and its causes on one line and picks the exit code of SPEC §4.
