@@ -33,7 +33,9 @@ fn main() -> ExitCode {
 /// signal stops the process at once, which is safe too: a store survives any crash.
 fn install_signal_handlers() {
     use signal_hook::consts::{SIGINT, SIGTERM};
-    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else { return };
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
+        return;
+    };
     std::thread::spawn(move || {
         for signal in signals.forever() {
             if mmstore::interrupt::requested().is_some() {
