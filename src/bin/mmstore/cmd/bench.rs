@@ -398,58 +398,6 @@ fn parse_size(text: &str) -> Result<u64, String> {
     Ok(bytes)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn verify_cli() {
-        use clap::CommandFactory;
-        crate::cli::Cli::command().debug_assert();
-    }
-
-    #[test]
-    fn sizes_parse_in_binary_and_decimal_units() {
-        assert_eq!(parse_size("8MiB"), Ok(8 << 20));
-        assert_eq!(parse_size("1GiB"), Ok(1 << 30));
-        assert_eq!(parse_size("65536"), Ok(65536));
-        assert_eq!(parse_size("10MB"), Ok(10_000_000));
-        assert_eq!(parse_size("64 KiB"), Ok(65536));
-        assert_eq!(parse_size("2g"), Ok(2 << 30));
-    }
-
-    #[test]
-    fn bad_sizes_are_refused_with_a_reason() {
-        assert!(parse_size("0").unwrap_err().contains("at least 64KiB"));
-        assert!(parse_size("4096").unwrap_err().contains("at least 64KiB"));
-        assert!(
-            parse_size("1XB")
-                .unwrap_err()
-                .contains("unknown size unit `XB`")
-        );
-        assert!(parse_size("MiB").unwrap_err().contains("is not a size"));
-        assert!(parse_size("-5MiB").unwrap_err().contains("is not a size"));
-        assert!(
-            parse_size("99999999999999999999")
-                .unwrap_err()
-                .contains("too large")
-        );
-        assert!(
-            parse_size("99999999999TiB")
-                .unwrap_err()
-                .contains("too large")
-        );
-    }
-
-    #[test]
-    fn durations_are_written_in_the_unit_that_fits() {
-        assert_eq!(seconds(0.000_85), "850.0 µs");
-        assert_eq!(seconds(0.012_34), "12.34 ms");
-        assert_eq!(seconds(1.2345), "1.234 s");
-        assert_eq!(count(15_200.0), "15.2k");
-    }
-}
-
 /// `bench --store`: random gets of the store's own keys, three ways.
 fn run_store(path: &std::path::Path, args: &Args, global: &Global) -> anyhow::Result<()> {
     use std::time::Instant;
@@ -591,4 +539,56 @@ fn run_store(path: &std::path::Path, args: &Args, global: &Global) -> anyhow::Re
     std::io::Write::flush(&mut out)?;
     let _ = (global, bytes);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verify_cli() {
+        use clap::CommandFactory;
+        crate::cli::Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn sizes_parse_in_binary_and_decimal_units() {
+        assert_eq!(parse_size("8MiB"), Ok(8 << 20));
+        assert_eq!(parse_size("1GiB"), Ok(1 << 30));
+        assert_eq!(parse_size("65536"), Ok(65536));
+        assert_eq!(parse_size("10MB"), Ok(10_000_000));
+        assert_eq!(parse_size("64 KiB"), Ok(65536));
+        assert_eq!(parse_size("2g"), Ok(2 << 30));
+    }
+
+    #[test]
+    fn bad_sizes_are_refused_with_a_reason() {
+        assert!(parse_size("0").unwrap_err().contains("at least 64KiB"));
+        assert!(parse_size("4096").unwrap_err().contains("at least 64KiB"));
+        assert!(
+            parse_size("1XB")
+                .unwrap_err()
+                .contains("unknown size unit `XB`")
+        );
+        assert!(parse_size("MiB").unwrap_err().contains("is not a size"));
+        assert!(parse_size("-5MiB").unwrap_err().contains("is not a size"));
+        assert!(
+            parse_size("99999999999999999999")
+                .unwrap_err()
+                .contains("too large")
+        );
+        assert!(
+            parse_size("99999999999TiB")
+                .unwrap_err()
+                .contains("too large")
+        );
+    }
+
+    #[test]
+    fn durations_are_written_in_the_unit_that_fits() {
+        assert_eq!(seconds(0.000_85), "850.0 µs");
+        assert_eq!(seconds(0.012_34), "12.34 ms");
+        assert_eq!(seconds(1.2345), "1.234 s");
+        assert_eq!(count(15_200.0), "15.2k");
+    }
 }
