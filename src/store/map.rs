@@ -73,6 +73,11 @@ impl Map {
         self.len() == 0
     }
 
+    /// Starts loading byte `at` into the cache (see [`prefetch`]).
+    pub fn prefetch(&self, at: usize) {
+        prefetch(self.bytes(), at);
+    }
+
     /// Tells the kernel how the map will be read. Advice is a hint; failure is ignored.
     pub fn advise(&self, access: Access) {
         if let Some(map) = &self.map {
@@ -111,6 +116,23 @@ impl Map {
         // (the writer filling an index slot), which is exactly what atomics are for.
         let atomic = unsafe { AtomicU64::from_ptr(slot.as_ptr() as *mut u64) };
         u64::from_le(atomic.load(Ordering::Acquire))
+    }
+}
+
+/// Starts loading the cache line holding byte `at` of `bytes` without waiting for it (a
+/// software prefetch); does nothing where the CPU has no such hint or `at` is out of range.
+pub fn prefetch(bytes: &[u8], at: usize) {
+    if at >= bytes.len() {
+        return;
+    }
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        let address = bytes[at..].as_ptr().cast::<i8>();
+        // SAFETY: SSE, which `_mm_prefetch` needs, is part of x86_64's baseline, and a
+        // prefetch is a hint that never faults or reads into a register; the address is in
+        // bounds of a live slice anyway.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(address) };
     }
 }
 
@@ -156,6 +178,11 @@ impl MapMut {
         // this process aliases it; other processes only load atomically.
         let atomic = unsafe { AtomicU64::from_ptr(slot.as_mut_ptr() as *mut u64) };
         atomic.store(value.to_le(), Ordering::Release);
+    }
+
+    /// Starts loading slot `i` into the cache (see [`prefetch`]).
+    pub fn prefetch_u64(&self, i: usize) {
+        prefetch(&self.map, i * 8);
     }
 
     /// Writes dirty pages back to the file and waits for them (msync).

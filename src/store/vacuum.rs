@@ -12,9 +12,7 @@ use std::path::Path;
 use super::format::{ENTRY_SIZE, HEADER_FILE_SIZE};
 use super::index;
 use super::reader::{State, Store, store_files};
-use super::writer::{
-    OnDuplicate, WriteOptions, Writer, create_store, is_generation_file, now_unix,
-};
+use super::writer::{WriteOptions, Writer, create_store, is_generation_file, now_unix};
 use crate::error::{Error, IoContext, Result};
 use crate::failpoint;
 
@@ -144,12 +142,10 @@ fn build(
             if state != State::Live {
                 continue;
             }
-            target.put(
-                record.key,
-                record.value,
-                record.value_is_json(),
-                OnDuplicate::Error,
-            )?;
+            let ahead = record.entry_index + 8;
+            let upcoming =
+                (ahead < store.entry_count()).then(|| store.raw_entry(ahead).key_hash.get());
+            target.put_new_with_hint(record.key, record.value, record.value_is_json(), upcoming)?;
             let done = record.entry.end();
             if done >= last + (8 << 20) {
                 progress(done, total);

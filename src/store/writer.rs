@@ -461,6 +461,44 @@ impl Writer {
         )
     }
 
+    /// Appends a record whose key the caller knows to be new to this store (a vacuum copying
+    /// the live records of a store into an empty one): no duplicate probe.
+    /// `upcoming` is the 32-bit key hash of a record coming a little later, whose index slot
+    /// is fetched meanwhile.
+    pub(crate) fn put_new_with_hint(
+        &mut self,
+        key: &str,
+        value: &[u8],
+        value_is_json: bool,
+        upcoming: Option<u32>,
+    ) -> Result<()> {
+        if let Some(hash32) = upcoming {
+            self.index
+                .map
+                .prefetch_u64(index::home(hash32, self.index.capacity) as usize);
+        }
+        self.begin();
+        crate::interrupt::check()?;
+        self.ensure_index_room()?;
+        self.batch.free_slot = None;
+        let offset = self.batch.body_len;
+        if value.len() >= DIRECT_VALUE {
+            self.flush_body()?;
+            self.write_body_direct(key.as_bytes())?;
+            self.write_body_direct(value)?;
+        } else {
+            self.batch.body_buf.extend_from_slice(key.as_bytes());
+            self.batch.body_buf.extend_from_slice(value);
+            self.batch.body_len += key.len() as u64 + value.len() as u64;
+            if self.batch.body_buf.len() >= BODY_BUFFER {
+                self.flush_body()?;
+            }
+        }
+        let crc = record_crc(key.as_bytes(), value);
+        self.finish_put(key, offset, value.len() as u64, value_is_json, crc, None)?;
+        Ok(())
+    }
+
     /// Appends one record whose value is read from `reader` (a file or stdin of any size),
     /// without holding the value in memory.
     pub fn put_reader(
@@ -505,8 +543,9 @@ impl Writer {
     /// is under way before it is needed (bulk imports call this for several keys ahead).
     pub fn prefetch(&self, key: &[u8]) {
         let hash32 = key_hash(key) as u32;
-        let home = index::home(hash32, self.index.capacity);
-        std::hint::black_box(self.index.map.load_u64(home as usize));
+        self.index
+            .map
+            .prefetch_u64(index::home(hash32, self.index.capacity) as usize);
     }
 
     /// Checks the key against the store: `Ok(None)` to skip, `Ok(Some(previous))` to go on,
