@@ -13,6 +13,10 @@ use crate::ui;
 #[derive(Debug, clap::Args)]
 #[command(group(clap::ArgGroup::new("wanted").required(true).multiple(true)
     .args(["keys", "index", "keys_from"])))]
+// clap would put the required group before STORE; STORE always comes first.
+#[command(override_usage = "mmstore get [OPTIONS] <STORE> <KEY>...
+       mmstore get [OPTIONS] <STORE> --index <N>...
+       mmstore get [OPTIONS] <STORE> --keys-from <PATH>")]
 #[command(after_help = "EXAMPLES:
   mmstore get books b1
   mmstore get books b1 b2 b3            # JSON Lines envelopes

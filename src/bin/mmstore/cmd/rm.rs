@@ -13,6 +13,11 @@ use crate::ui;
 #[derive(Debug, clap::Args)]
 #[command(group(clap::ArgGroup::new("wanted").required(true).multiple(true)
     .args(["keys", "index", "keys_from", "all"])))]
+// clap would put the required group before STORE; STORE always comes first.
+#[command(override_usage = "mmstore rm [OPTIONS] <STORE> <KEY>...
+       mmstore rm [OPTIONS] <STORE> --index <N>...
+       mmstore rm [OPTIONS] <STORE> --keys-from <PATH>
+       mmstore rm [OPTIONS] <STORE> --all")]
 #[command(after_help = "EXAMPLES:
   mmstore rm books b1 b2
   mmstore rm books --index 0 --index -1
