@@ -1,0 +1,13 @@
+//! The CLI tests: one test binary that runs the real `mmstore` executable on stores in
+//! temporary directories, one module per area of SPEC §3-4. Each test is named after the
+//! behaviour it proves.
+
+mod common;
+
+mod append;
+mod create;
+mod get;
+mod info;
+mod locate;
+mod ls;
+mod rm;
