@@ -6,7 +6,10 @@ mod common;
 
 mod append;
 mod create;
+mod export_json;
 mod get;
+mod import_csv;
+mod import_json;
 mod info;
 mod locate;
 mod ls;
