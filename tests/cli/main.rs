@@ -5,7 +5,9 @@
 mod common;
 
 mod append;
+mod bad_input;
 mod create;
+mod exit_codes;
 mod export_json;
 mod get;
 mod import_csv;
@@ -13,4 +15,5 @@ mod import_json;
 mod info;
 mod locate;
 mod ls;
+mod regressions;
 mod rm;
