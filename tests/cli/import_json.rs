@@ -208,3 +208,47 @@ fn import_json_restores_a_value_of_null() {
         b"{\"key\":\"n\",\"value\":null}\n{\"key\":\"m\",\"value\":null}\n"
     );
 }
+
+mod round_trip {
+    //! The round trip of issue 3 through the real binary (the library's is in
+    //! tests/store.rs with many more cases): append -> export-json -> import-json into a
+    //! new store -> export-json gives identical output, and get returns the exact bytes.
+
+    use proptest::prelude::*;
+    use proptest::test_runner::Config;
+
+    use crate::common::*;
+
+    fn value() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            "\\{\"[a-z]{0,4}\": ?\\[(-?[1-9][0-9]{0,3}(\\.[0-9]{1,2})?|true|null)\\]\\}"
+                .prop_map(String::into_bytes),
+            any::<String>().prop_map(String::into_bytes),
+            prop::collection::vec(any::<u8>(), 0..32),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(Config { cases: 6, ..Config::default() })]
+
+        #[test]
+        fn append_export_import_export_through_the_binary_is_byte_identical(
+            records in prop::collection::btree_map("[^\u{0}\r\n]{1,12}", value(), 1..6)
+        ) {
+            let scratch = Scratch::with_store();
+            let store = scratch.store();
+            for (key, value) in &records {
+                let key_arg = format!("--key={key}");
+                ok(run_with_stdin(&["append", p(&store), &key_arg], value.clone()));
+            }
+            let exported = export(&store);
+            let copy = scratch.path("copy");
+            ok(run_with_stdin(&["import-json", p(&copy), "-", "--create"], exported.clone()));
+            prop_assert_eq!(export(&copy), exported);
+            for (key, value) in &records {
+                let got = ok(run(&["get", p(&copy), "--", key]));
+                prop_assert_eq!(&got, value, "{:?}", key);
+            }
+        }
+    }
+}
