@@ -159,6 +159,36 @@ fn append_jsonl_key_field_takes_string_and_integer_keys() {
 }
 
 #[test]
+fn append_jsonl_key_field_takes_integers_beyond_64_bits_as_their_decimal_text() {
+    let scratch = Scratch::with_store();
+    let store = scratch.store();
+    let input = "{\"id\":100000000000000000000000000000}\n{\"id\":-0}\n{\"id\":\"a\\u00e9\"}\n";
+    ok(run_with_stdin(
+        &["append", p(&store), "--jsonl", "--key-field", "id"],
+        input,
+    ));
+    assert_eq!(
+        ls(&store, &[]),
+        ["100000000000000000000000000000", "-0", "aé"]
+    );
+}
+
+#[test]
+fn append_jsonl_key_field_that_is_a_number_but_not_an_integer_exits_3() {
+    let scratch = Scratch::with_store();
+    let store = scratch.store();
+    for bad in ["1.0", "1e3", "-0.5", "1E+2"] {
+        let input = format!("{{\"id\":{bad}}}\n");
+        let out = run_with_stdin(
+            &["append", p(&store), "--jsonl", "--key-field", "id"],
+            input,
+        );
+        let err = fails_as_bad_input_at(&out, 1);
+        assert!(err.contains("string or an integer"), "{bad}: {err}");
+    }
+}
+
+#[test]
 fn append_jsonl_key_field_ignores_nested_fields_of_the_same_name() {
     let scratch = Scratch::with_store();
     let store = scratch.store();
