@@ -1000,14 +1000,19 @@ impl Writer {
         let newest = self.committed.commit_seq.get();
         slot.commit_seq = (newest + 1).into();
         slot.seal();
-        if failpoint::is_set("torn-header") {
+        if let Some(action) = failpoint::fires("torn-header") {
             // Half a slot, as a power cut in the middle of the write would leave it.
             let half = &slot.as_bytes()[..HEADER_SLOT_SIZE / 2];
             let _ = self
                 .header_file
                 .write_all_at(half, super::format::HEADER_SLOT_OFFSETS[which]);
-            let _ = self.header_file.sync_data();
-            failpoint::crash();
+            match action {
+                failpoint::Action::Crash => {
+                    let _ = self.header_file.sync_data();
+                    failpoint::crash();
+                }
+                failpoint::Action::Fail(e) => return Err(failpoint::failure("torn-header", e)),
+            }
         }
         header::write_slot(&self.header_file, which, &mut slot, false)?;
         failpoint::hit("after-header-write")?;
