@@ -1269,6 +1269,10 @@ pub(crate) fn is_generation_file(name: &str) -> bool {
     if name.ends_with(".tmp") {
         return true;
     }
+    // A vacuum or repair killed while it created its temporary store (see `create_store`).
+    if name.starts_with(".vacuum.tmp.creating-") {
+        return true;
+    }
     let Some((stem, number)) = name.split_once('.') else {
         return false;
     };
