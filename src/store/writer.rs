@@ -200,6 +200,9 @@ pub struct Writer {
     batch: Batch,
     recovery: Recovery,
     rss: RssGuard,
+    /// A failed header write could not be undone: the header may hold a commit point this
+    /// writer did not finish. Nothing more is written or truncated by this writer.
+    header_uncertain: bool,
 }
 
 /// What opening the writer did to bring the store back to its commit point.
@@ -370,6 +373,7 @@ impl Writer {
             batch: Batch::default(),
             recovery,
             rss: RssGuard::new(WRITER_READ_BUDGET),
+            header_uncertain: false,
         };
         writer
             .rss
@@ -868,11 +872,38 @@ impl Writer {
     /// until the commit).
     fn grow_index(&mut self, capacity: u64) -> Result<()> {
         self.batch.free_slot = None;
+        // Pending entries are read back from the file below.
+        self.flush_lookup()?;
         let id = self.index.id.max(self.committed.index_id.get()) + 1;
         let name = index_file(id);
         let path = self.dir.join(&name);
         let _ = fs::remove_file(&path);
-        let file = create_file(&self.dir, &name)?;
+        let grown = match self.fill_index(&path, id, capacity) {
+            Ok(grown) => grown,
+            Err(e) => {
+                // No header names the new file; leave nothing of it behind.
+                let _ = fs::remove_file(&path);
+                return Err(e);
+            }
+        };
+        self.lookup_map.release(0, self.lookup_map.len());
+        self.rss.set_budget(WRITER_READ_BUDGET + capacity * 8);
+        let old = std::mem::replace(&mut self.index, grown);
+        if old.id == self.committed.index_id.get() {
+            self.batch.replaced_index = Some(old);
+        } else {
+            // An index grown earlier in this batch: no header names it.
+            let old_id = old.id;
+            drop(old);
+            let _ = fs::remove_file(self.dir.join(index_file(old_id)));
+        }
+        Ok(())
+    }
+
+    /// Creates the index file `path` with `capacity` slots holding every entry, committed
+    /// and pending (which must have been flushed).
+    fn fill_index(&self, path: &Path, id: u64, capacity: u64) -> Result<IndexMut> {
+        let file = create_file(&self.dir, &index_file(id))?;
         file.set_len(capacity * 8)
             .context(|| format!("cannot size {}", path.display()))?;
         let map = MapMut::new(&file, capacity * 8)
@@ -883,7 +914,6 @@ impl Writer {
             file,
             map,
         };
-        self.flush_lookup()?;
         let entries = self.batch.entries;
         let committed = self.committed.entry_count.get();
         for i in 0..committed {
@@ -892,7 +922,7 @@ impl Writer {
                 .expect("entry size");
             insert_slot(&mut grown, entry.key_hash.get(), i)?;
         }
-        // Pending entries were flushed above; read them back in large chunks.
+        // Pending entries were flushed; read them back in large chunks.
         let mut chunk = vec![0u8; 4096 * ENTRY_SIZE];
         let mut i = committed;
         while i < entries {
@@ -907,18 +937,7 @@ impl Writer {
             }
             i += n as u64;
         }
-        self.lookup_map.release(0, self.lookup_map.len());
-        self.rss.set_budget(WRITER_READ_BUDGET + capacity * 8);
-        let old = std::mem::replace(&mut self.index, grown);
-        if old.id == self.committed.index_id.get() {
-            self.batch.replaced_index = Some(old);
-        } else {
-            // An index grown earlier in this batch: no header names it.
-            let old_id = old.id;
-            drop(old);
-            let _ = fs::remove_file(self.dir.join(index_file(old_id)));
-        }
-        Ok(())
+        Ok(grown)
     }
 
     fn write_body_direct(&mut self, bytes: &[u8]) -> Result<()> {
@@ -1004,23 +1023,33 @@ impl Writer {
         self.batch.active && self.batch.entries > self.committed.entry_count.get()
     }
 
-    /// Makes the batch durable and publishes it. With nothing pending it does nothing.
+    /// Makes the batch durable and publishes it. With nothing pending it does nothing. An
+    /// error before the commit point aborts the batch (the store is as it was); an error
+    /// after it (tidying up) is returned, but the batch stays committed.
     pub fn commit(&mut self) -> Result<BatchSummary> {
         let summary = self.batch.summary;
         if !self.has_changes() {
             self.abort()?;
             return Ok(summary);
         }
-        match self.commit_inner() {
-            Ok(()) => Ok(summary),
-            Err(e) => {
-                let _ = self.abort();
-                Err(e)
-            }
+        if let Err(e) = self.make_durable_and_publish() {
+            let _ = self.abort();
+            return Err(e);
         }
+        // Committed. What follows only tidies up.
+        let failed = failpoint::hit("after-commit");
+        if let Some(old) = self.batch.replaced_index.take() {
+            let old_id = old.id;
+            drop(old);
+            let _ = fs::remove_file(self.dir.join(index_file(old_id)));
+        }
+        self.batch = Batch::default();
+        self.remap()?;
+        failed?;
+        Ok(summary)
     }
 
-    fn commit_inner(&mut self) -> Result<()> {
+    fn make_durable_and_publish(&mut self) -> Result<()> {
         crate::interrupt::check()?;
         self.flush_body()?;
         self.flush_lookup()?;
@@ -1058,16 +1087,7 @@ impl Writer {
         next.index_id = self.index.id.into();
         next.index_capacity = self.index.capacity.into();
         next.flags = (next.flags.get() & !HEADER_FLAG_INDEX_DIRTY).into();
-        self.publish(next)?;
-        failpoint::hit("after-commit")?;
-        // Committed. What follows only tidies up.
-        if let Some(old) = self.batch.replaced_index.take() {
-            let old_id = old.id;
-            drop(old);
-            let _ = fs::remove_file(self.dir.join(index_file(old_id)));
-        }
-        self.batch = Batch::default();
-        self.remap()
+        self.publish(next)
     }
 
     /// Maps the newly committed lengths of body and lookup.
@@ -1080,27 +1100,26 @@ impl Writer {
         Ok(())
     }
 
-    /// Writes `slot` into the non-current header slot and makes it the current one.
+    /// Writes `slot` into the non-current header slot and makes it the current one. On
+    /// failure the slot is put back as it was, so that the commit point in force is still the
+    /// one this writer started from (if even that fails, see `header_uncertain`).
     pub(crate) fn publish(&mut self, mut slot: HeaderSlot) -> Result<()> {
+        if self.header_uncertain {
+            return Err(header_uncertain_error());
+        }
         let which = 1 - self.current_slot;
         let newest = self.committed.commit_seq.get();
         slot.commit_seq = (newest + 1).into();
         slot.seal();
-        if failpoint::is_set("torn-header") {
-            // Half a slot, as a power cut in the middle of the write would leave it.
-            let half = &slot.as_bytes()[..HEADER_SLOT_SIZE / 2];
-            let _ = self
-                .header_file
-                .write_all_at(half, super::format::HEADER_SLOT_OFFSETS[which]);
-            let _ = self.header_file.sync_data();
-            failpoint::crash();
-        }
-        header::write_slot(&self.header_file, which, &mut slot, false)?;
-        failpoint::hit("after-header-write")?;
-        if self.options.sync {
-            self.header_file
-                .sync_data()
-                .context(|| "cannot sync the store header".into())?;
+        if let Err(e) = self.write_slot(which, &slot) {
+            // The slot may hold all, part or none of the new commit point.
+            let original = self.raw_slots[which];
+            if header::write_raw_slot(&self.header_file, which, &original, self.options.sync)
+                .is_err()
+            {
+                self.header_uncertain = true;
+            }
+            return Err(e);
         }
         self.raw_slots[which].copy_from_slice(slot.as_bytes());
         self.current_slot = which;
@@ -1108,10 +1127,43 @@ impl Writer {
         Ok(())
     }
 
+    /// Writes a sealed slot into header slot `which`, durably.
+    fn write_slot(&self, which: usize, slot: &HeaderSlot) -> Result<()> {
+        if let Some(action) = failpoint::fires("torn-header") {
+            // Half a slot, as a power cut in the middle of the write would leave it.
+            let half = &slot.as_bytes()[..HEADER_SLOT_SIZE / 2];
+            let _ = self
+                .header_file
+                .write_all_at(half, super::format::HEADER_SLOT_OFFSETS[which]);
+            match action {
+                failpoint::Action::Crash => {
+                    let _ = self.header_file.sync_data();
+                    failpoint::crash();
+                }
+                failpoint::Action::Fail(e) => return Err(failpoint::failure("torn-header", e)),
+            }
+        }
+        header::write_raw_slot(&self.header_file, which, slot.as_bytes(), false)?;
+        failpoint::hit("after-header-write")?;
+        if self.options.sync {
+            self.header_file
+                .sync_data()
+                .context(|| "cannot sync the store header".into())?;
+        }
+        Ok(())
+    }
+
     /// Drops everything the batch wrote; the store is again byte for byte what it was.
     pub fn abort(&mut self) -> Result<()> {
         if !self.batch.active {
             return Ok(());
+        }
+        if self.header_uncertain {
+            // A header slot could be neither written nor put back: it may name this batch's
+            // files. Truncating them could destroy what it names, so leave everything for the
+            // next writer, which trusts whatever commit point the header holds.
+            self.batch = Batch::default();
+            return Err(header_uncertain_error());
         }
         let committed_entries = self.committed.entry_count.get();
         let marked = self.batch.dirty_marked;
@@ -1160,50 +1212,65 @@ impl Writer {
     /// Writes a fresh index of every committed entry into a new index file and publishes it
     /// (`check --repair`). Entries are placed by their stored hash.
     pub fn rebuild_index(&mut self) -> Result<()> {
-        self.begin();
         let entries = self.committed.entry_count.get();
         let capacity = index::capacity_for(entries);
         let id = self.index.id.max(self.committed.index_id.get()) + 1;
         let name = index_file(id);
         let _ = fs::remove_file(self.dir.join(&name));
-        let file = create_file(&self.dir, &name)?;
-        file.set_len(capacity * 8)
-            .context(|| format!("cannot size {name}"))?;
-        let map = MapMut::new(&file, capacity * 8).context(|| format!("cannot map {name}"))?;
-        let mut fresh = IndexMut {
-            id,
-            capacity,
-            file,
-            map,
+        let fresh = (|| {
+            let file = create_file(&self.dir, &name)?;
+            file.set_len(capacity * 8)
+                .context(|| format!("cannot size {name}"))?;
+            let map = MapMut::new(&file, capacity * 8).context(|| format!("cannot map {name}"))?;
+            let mut fresh = IndexMut {
+                id,
+                capacity,
+                file,
+                map,
+            };
+            for i in 0..entries {
+                crate::interrupt::check()?;
+                let at = i as usize * ENTRY_SIZE;
+                let entry = Entry::read_from_bytes(&self.lookup_map.bytes()[at..at + ENTRY_SIZE])
+                    .expect("entry size");
+                insert_slot(&mut fresh, entry.key_hash.get(), i)?;
+            }
+            if self.options.sync {
+                fresh
+                    .map
+                    .flush()
+                    .context(|| format!("cannot sync {name}"))?;
+                fresh
+                    .file
+                    .sync_all()
+                    .context(|| format!("cannot sync {name}"))?;
+                sync_dir(&self.dir)?;
+            }
+            Ok(fresh)
+        })();
+        let fresh = match fresh {
+            Ok(fresh) => fresh,
+            Err(e) => {
+                let _ = fs::remove_file(self.dir.join(&name));
+                return Err(e);
+            }
         };
-        for i in 0..entries {
-            crate::interrupt::check()?;
-            let at = i as usize * ENTRY_SIZE;
-            let entry = Entry::read_from_bytes(&self.lookup_map.bytes()[at..at + ENTRY_SIZE])
-                .expect("entry size");
-            insert_slot(&mut fresh, entry.key_hash.get(), i)?;
-        }
-        if self.options.sync {
-            fresh
-                .map
-                .flush()
-                .context(|| format!("cannot sync {name}"))?;
-            fresh
-                .file
-                .sync_all()
-                .context(|| format!("cannot sync {name}"))?;
-            sync_dir(&self.dir)?;
-        }
-        let old_id = self.index.id;
         let mut next = self.committed;
         next.index_id = id.into();
         next.index_capacity = capacity.into();
         next.index_used = entries.into();
         next.flags = (next.flags.get() & !HEADER_FLAG_INDEX_DIRTY).into();
-        self.index = fresh;
-        self.publish(next)?;
+        let old = std::mem::replace(&mut self.index, fresh);
+        if let Err(e) = self.publish(next) {
+            drop(std::mem::replace(&mut self.index, old));
+            if !self.header_uncertain {
+                let _ = fs::remove_file(self.dir.join(&name));
+            }
+            return Err(e);
+        }
+        let old_id = old.id;
+        drop(old);
         let _ = fs::remove_file(self.dir.join(index_file(old_id)));
-        self.batch = Batch::default();
         Ok(())
     }
 
@@ -1251,14 +1318,6 @@ impl Writer {
                 index_file(index_id),
             ),
         ];
-        for (from, to) in &moves {
-            fs::rename(built.join(from), self.dir.join(to))
-                .context(|| format!("cannot move the new {to} into place"))?;
-        }
-        if self.options.sync {
-            sync_dir(&self.dir)?;
-        }
-        failpoint::hit("vacuum-before-publish")?;
         next.generation = generation.into();
         next.index_id = index_id.into();
         next.index_capacity = built_header.index_capacity;
@@ -1266,7 +1325,28 @@ impl Writer {
         next.entry_count = built_header.entry_count;
         next.body_len = built_header.body_len;
         next.flags = 0.into();
-        self.publish(next)?;
+        let published = (|| {
+            for (from, to) in &moves {
+                fs::rename(built.join(from), self.dir.join(to))
+                    .context(|| format!("cannot move the new {to} into place"))?;
+            }
+            if self.options.sync {
+                sync_dir(&self.dir)?;
+            }
+            failpoint::hit("vacuum-before-publish")?;
+            self.publish(next)
+        })();
+        if let Err(e) = published {
+            if !self.header_uncertain {
+                // The old generation is still the store: the new one is only litter. (With
+                // the header uncertain it may be the store; the next writer decides.)
+                for (_, to) in &moves {
+                    let _ = fs::remove_file(self.dir.join(to));
+                }
+                let _ = fs::remove_dir_all(built);
+            }
+            return Err(e);
+        }
         failpoint::hit("vacuum-after-publish")?;
         // The new generation is the store. Everything below only tidies up.
         let _ = fs::remove_dir_all(built);
@@ -1344,10 +1424,21 @@ impl Writer {
     }
 }
 
+fn header_uncertain_error() -> Error {
+    Error::io(
+        "a failed write of the store header could not be undone; reopen the store",
+        io::Error::from_raw_os_error(libc::EIO),
+    )
+}
+
 /// Names of files that belong to some generation of a store (or are temporary), and so may
 /// be removed when the commit point does not name them.
 pub(crate) fn is_generation_file(name: &str) -> bool {
     if name.ends_with(".tmp") {
+        return true;
+    }
+    // A vacuum or repair killed while it created its temporary store (see `create_store`).
+    if name.starts_with(".vacuum.tmp.creating-") {
         return true;
     }
     let Some((stem, number)) = name.split_once('.') else {

@@ -20,30 +20,38 @@ pub fn version_string() -> &'static str {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let global = cli.global.clone();
     install_signal_handlers();
+    let global = cli.global.clone();
     match cli.command.run(&global) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => report(&error),
     }
 }
 
-/// Ctrl-C and SIGTERM ask the running command to stop: writers abort their batch (nothing is
-/// committed), temporary files are removed, and the exit code is 128 + the signal. A second
-/// signal stops the process at once, which is safe too: a store survives any crash.
+/// Ctrl-C and SIGTERM ask the running command to stop: a writer aborts its batch (nothing of
+/// it is committed), `export-json -o` removes its temporary file, and the command fails with
+/// `Interrupted`, which becomes exit code 128 + signal. A second signal stops the process at
+/// once, for a command blocked where it does not look (reading stdin, waiting for the lock).
 fn install_signal_handlers() {
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicBool;
+
     use signal_hook::consts::{SIGINT, SIGTERM};
-    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
-        return;
-    };
-    std::thread::spawn(move || {
-        for signal in signals.forever() {
-            if mmstore::interrupt::requested().is_some() {
-                std::process::exit(128 + signal);
-            }
-            mmstore::interrupt::request(signal);
+    use signal_hook::flag;
+
+    let stopping = Arc::new(AtomicBool::new(false));
+    for signal in [SIGINT, SIGTERM] {
+        // Registered first, so that it sees `stopping` as the previous signal left it.
+        let installed =
+            flag::register_conditional_shutdown(signal, 128 + signal, Arc::clone(&stopping))
+                .and_then(|_| {
+                    flag::register_usize(signal, mmstore::interrupt::flag(), signal as usize)
+                })
+                .and_then(|_| flag::register(signal, Arc::clone(&stopping)));
+        if let Err(e) = installed {
+            ui::warn(&format!("cannot install the Ctrl-C handler: {e}"));
         }
-    });
+    }
 }
 
 /// Prints the error and its causes on one line and picks the exit code of SPEC §4.
