@@ -421,7 +421,10 @@ fn a_closed_pipe_is_a_quiet_success() {
     // Much more output than a pipe buffers, so the writes after `head` is gone fail.
     fill(&store, 30_000);
     let keys = scratch.file("keys.txt", ls(&store, &[]).join("\n"));
+    let big: String = (0..100_000).map(|n| format!("line {n}\n")).collect();
+    append(&store, "big", big);
     for args in [
+        vec!["get", p(&store), "big"],
         vec!["ls", p(&store)],
         vec!["ls", p(&store), "--json"],
         vec!["ls", p(&store), "-l"],
