@@ -24,6 +24,9 @@ use super::vacuum::VACUUM_DIR;
 use super::writer::{Counts, OnDuplicate, Recovery, WriteOptions, Writer, create_store};
 use crate::error::{Error, IoContext, Result};
 
+/// Entries (or index slots) between two looks at the Ctrl-C flag.
+const STOP_EVERY: u64 = 1 << 16;
+
 /// How thoroughly to check.
 #[derive(Debug, Clone, Copy)]
 pub struct CheckOptions {
@@ -148,9 +151,11 @@ pub fn check(
     };
     if let Some(files) = check_header_and_files(dir, &mut checker)? {
         check_entries(&files, &mut checker, progress);
+        crate::interrupt::check()?;
         if !checker.full() {
             check_index(&files, &mut checker);
         }
+        crate::interrupt::check()?;
         if checker.report.problems.is_empty() {
             check_counts(dir, &files, &mut checker)?;
         }
@@ -350,7 +355,7 @@ fn check_entries(files: &Lenient, c: &mut Checker, progress: &mut dyn FnMut(u64,
     let mut last_progress = 0u64;
     let total = files.header.body_len.get();
     for i in 0..available {
-        if c.full() {
+        if c.full() || (i % STOP_EVERY == 0 && crate::interrupt::requested().is_some()) {
             return;
         }
         let entry = files.entry(i);
@@ -467,6 +472,9 @@ fn check_index(files: &Lenient, c: &mut Checker) {
     let mut filled = 0u64;
     let mut stale = 0u64;
     for slot_number in 0..index.capacity {
+        if slot_number % STOP_EVERY == 0 && crate::interrupt::requested().is_some() {
+            return;
+        }
         let value = index.map.load_u64(slot_number as usize);
         let Some(entry) = index::slot_entry(value) else {
             continue;
@@ -529,6 +537,9 @@ fn check_index(files: &Lenient, c: &mut Checker) {
     }
     use index::Slots;
     for i in 0..entries {
+        if i % STOP_EVERY == 0 && crate::interrupt::requested().is_some() {
+            return;
+        }
         let entry = files.entry(i);
         let hash32 = entry.key_hash.get();
         let wanted = index::slot(hash32, i);

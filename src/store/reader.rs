@@ -13,7 +13,7 @@ use super::format::{
 };
 use super::header::read_header;
 use super::index::{self, Slots};
-use super::map::{Access, Map};
+use super::map::{Access, Map, RssGuard};
 use crate::error::{Error, IoContext, Result};
 
 /// What became of a record.
@@ -97,7 +97,11 @@ pub struct Store {
     body: Map,
     lookup: Map,
     index: IndexMap,
+    rss: RssGuard,
 }
+
+/// The resident-set budget of random reads (many `get`s): see [`RssGuard`].
+pub const RANDOM_READ_BUDGET: u64 = 40 << 20;
 
 #[derive(Debug)]
 pub(crate) struct IndexMap {
@@ -187,6 +191,7 @@ impl Store {
             match Self::map_files(dir, &header) {
                 Ok((body, lookup, index)) => {
                     return Ok(Store {
+                        rss: RssGuard::new(RANDOM_READ_BUDGET),
                         dir: dir.to_path_buf(),
                         header,
                         body,
@@ -390,6 +395,9 @@ impl Store {
 
     /// The live record for `key`, checksum verified.
     pub fn get(&self, key: &str) -> Result<Option<Record<'_>>> {
+        if self.rss.tick() {
+            self.release_pages();
+        }
         match self.latest_entry(key)? {
             Some((i, e)) if !e.is_tombstone() => Ok(Some(self.record_at(i, true)?)),
             _ => Ok(None),

@@ -43,8 +43,6 @@ pub struct Args {
     pub json: bool,
 }
 
-const RELEASE_EVERY: u64 = 4096;
-
 pub fn run(args: Args, _global: &Global) -> anyhow::Result<()> {
     let store = Store::open(&args.store)?;
     let mut out = ui::stdout();
@@ -62,34 +60,35 @@ pub fn run(args: Args, _global: &Global) -> anyhow::Result<()> {
     let mut missing_count = 0u64;
     let mut buf = Vec::with_capacity(64 * 1024);
     let mut looked_up = 0u64;
-    let mut emit =
-        |store: &Store, record: Option<mmstore::Record<'_>>, asked: String| -> anyhow::Result<()> {
-            match record {
-                Some(record) => {
-                    buf.clear();
-                    mmstore::io::envelope::write_envelope(
-                        &mut buf,
-                        record.key,
-                        record.value,
-                        record.value_is_json(),
-                    );
-                    buf.push(b'\n');
-                    context_write(out.write_all(&buf))?;
-                }
-                None => {
-                    missing_count += 1;
-                    if missing.len() < 5 {
-                        missing.push(asked);
-                    }
+    let mut emit = |_store: &Store,
+                    record: Option<mmstore::Record<'_>>,
+                    asked: String|
+     -> anyhow::Result<()> {
+        match record {
+            Some(record) => {
+                buf.clear();
+                mmstore::io::envelope::write_envelope(
+                    &mut buf,
+                    record.key,
+                    record.value,
+                    record.value_is_json(),
+                );
+                buf.push(b'\n');
+                context_write(out.write_all(&buf))?;
+            }
+            None => {
+                missing_count += 1;
+                if missing.len() < 5 {
+                    missing.push(asked);
                 }
             }
-            looked_up += 1;
-            if looked_up.is_multiple_of(RELEASE_EVERY) {
-                mmstore::interrupt::check()?;
-                store.release_pages();
-            }
-            Ok(())
-        };
+        }
+        looked_up += 1;
+        if looked_up.is_multiple_of(4096) {
+            mmstore::interrupt::check()?;
+        }
+        Ok(())
+    };
     for key in &args.keys {
         emit(&store, store.get(key)?, format!("key {key:?}"))?;
     }
