@@ -32,14 +32,28 @@ impl Default for CsvOptions {
     }
 }
 
-/// Appends every row of `input` as one batch; the caller commits or aborts.
+/// Appends every row of `input` as one batch; the caller commits or aborts. Parsing runs on
+/// a second thread.
 pub fn import_csv(
     writer: &mut Writer,
-    input: &mut dyn Read,
+    input: &mut (dyn Read + Send),
     options: &CsvOptions,
     on_duplicate: OnDuplicate,
     size_hint: Option<u64>,
 ) -> Result<BatchSummary> {
+    super::pipelined(writer, on_duplicate, |sink| {
+        parse(input, options, size_hint, sink)
+    })?;
+    Ok(writer.summary())
+}
+
+/// Parses the CSV into records for `sink`.
+fn parse(
+    input: &mut dyn Read,
+    options: &CsvOptions,
+    size_hint: Option<u64>,
+    sink: &mut dyn super::Sink,
+) -> Result<()> {
     let mut sizer = Sizer::new(size_hint);
     let line_ends = Rc::new(RefCell::new(LineEnds::default()));
     let mut reader = csv::ReaderBuilder::new()
@@ -55,7 +69,6 @@ pub fn import_csv(
     let mut names: Option<Vec<String>> = None;
     let mut prefixes: Vec<Vec<u8>> = Vec::new();
     let mut key_index: Option<usize> = None;
-    let mut staged = super::Staged::default();
     loop {
         let more = reader.read_byte_record(&mut record).map_err(csv_error)?;
         if !more {
@@ -113,7 +126,7 @@ pub fn import_csv(
             }
             None => None,
         };
-        staged.push(key, line, true, |json| {
+        sink.staged().push(key, line, true, |json| {
             for (i, text) in text_record.iter().enumerate() {
                 json.extend_from_slice(&prefixes[i]);
                 if options.infer_types {
@@ -124,17 +137,14 @@ pub fn import_csv(
             }
             json.push(b'}');
         });
-        if staged.is_full() {
-            staged.flush(writer, on_duplicate)?;
-        }
+        sink.pushed()?;
         sizer.row(
-            writer,
+            sink,
             text_record.as_byte_record().as_slice().len() as u64 + text_record.len() as u64,
         )?;
         record = text_record.into_byte_record();
     }
-    staged.flush(writer, on_duplicate)?;
-    Ok(writer.summary())
+    Ok(())
 }
 
 /// The physical line where each record starts. csv's own record positions count from the
@@ -212,7 +222,7 @@ impl Sizer {
         }
     }
 
-    pub(crate) fn row(&mut self, writer: &mut Writer, bytes: u64) -> Result<()> {
+    pub(crate) fn row(&mut self, sink: &mut dyn super::Sink, bytes: u64) -> Result<()> {
         let Some(size) = self.size else { return Ok(()) };
         self.rows += 1;
         self.bytes += bytes;
@@ -220,7 +230,7 @@ impl Sizer {
             self.size = None;
             let per_row = (self.bytes / self.rows).max(1);
             // A little headroom: the sample may run long.
-            writer.reserve(size / per_row * 11 / 10)?;
+            sink.reserve(size / per_row * 11 / 10)?;
         }
         Ok(())
     }
