@@ -144,12 +144,26 @@ fn build(
             if state != State::Live {
                 continue;
             }
-            target.put(
-                record.key,
-                record.value,
-                record.value_is_json(),
-                OnDuplicate::Error,
-            )?;
+            target
+                .put(
+                    record.key,
+                    record.value,
+                    record.value_is_json(),
+                    OnDuplicate::Error,
+                )
+                .map_err(|e| match e {
+                    // Two live records of one key: the index disagrees with the table.
+                    Error::BadInput { .. } => Error::corrupt(
+                        store.index_file_name(),
+                        0,
+                        format!(
+                            "key {:?} is live twice: the index disagrees with the lookup \
+                             table; run `mmstore check --repair`",
+                            record.key
+                        ),
+                    ),
+                    e => e,
+                })?;
             let done = record.entry.end();
             if done >= last + (8 << 20) {
                 progress(done, total);
