@@ -1200,8 +1200,19 @@ impl Writer {
     }
 
     /// Rewrites the current commit point into the other header slot, so both slots are
-    /// valid again (`check --repair` after a damaged slot).
+    /// valid again, and gives a cut header file its size back (`check --repair` after a
+    /// damaged slot).
     pub(crate) fn republish(&mut self) -> Result<()> {
+        let len = self
+            .header_file
+            .metadata()
+            .context(|| "cannot stat the store header".into())?
+            .len();
+        if len < HEADER_FILE_SIZE {
+            self.header_file
+                .set_len(HEADER_FILE_SIZE)
+                .context(|| "cannot restore the size of the store header".into())?;
+        }
         let current = self.committed;
         self.publish(current)
     }
