@@ -57,6 +57,7 @@ impl Map {
         // writes below the committed length nor truncates below it (module docs), so the
         // bytes stay valid and unchanged for the life of the map.
         let map = unsafe { MmapOptions::new().len(len).map(file)? };
+        no_huge_pages(&map);
         Ok(Map { map: Some(map) })
     }
 
@@ -71,6 +72,11 @@ impl Map {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Starts loading byte `at` into the cache (see [`prefetch`]).
+    pub fn prefetch(&self, at: usize) {
+        prefetch(self.bytes(), at);
     }
 
     /// Tells the kernel how the map will be read. Advice is a hint; failure is ignored.
@@ -114,6 +120,23 @@ impl Map {
     }
 }
 
+/// Starts loading the cache line holding byte `at` of `bytes` without waiting for it (a
+/// software prefetch); does nothing where the CPU has no such hint or `at` is out of range.
+pub fn prefetch(bytes: &[u8], at: usize) {
+    if at >= bytes.len() {
+        return;
+    }
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        let address = bytes[at..].as_ptr().cast::<i8>();
+        // SAFETY: SSE, which `_mm_prefetch` needs, is part of x86_64's baseline, and a
+        // prefetch is a hint that never faults or reads into a register; the address is in
+        // bounds of a live slice anyway.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(address) };
+    }
+}
+
 /// A read-write map of a whole file: the writer's view of the index.
 #[derive(Debug)]
 pub struct MapMut {
@@ -134,6 +157,7 @@ impl MapMut {
         // SAFETY: only the process holding the writer lock maps a file writable, and the file
         // is never truncated while mapped. Readers map it too but only load slots atomically.
         let map = unsafe { MmapOptions::new().len(len).map_mut(file)? };
+        no_huge_pages(&map);
         Ok(MapMut { map })
     }
 
@@ -158,6 +182,11 @@ impl MapMut {
         atomic.store(value.to_le(), Ordering::Release);
     }
 
+    /// Starts loading slot `i` into the cache (see [`prefetch`]).
+    pub fn prefetch_u64(&self, i: usize) {
+        prefetch(&self.map, i * 8);
+    }
+
     /// Writes dirty pages back to the file and waits for them (msync).
     pub fn flush(&self) -> io::Result<()> {
         self.map.flush()
@@ -168,6 +197,22 @@ impl MapMut {
         // SAFETY: a shared file map: MADV_DONTNEED keeps dirty pages in the page cache for
         // writeback (the kernel transfers the dirty bit), so no write is lost.
         let _ = unsafe { self.map.unchecked_advise(UncheckedAdvice::DontNeed) };
+    }
+}
+
+/// Asks the kernel not to map this range with huge pages. Where the page cache holds large
+/// folios, one read fault could otherwise map 2 MiB at once into our resident set; with 4 KiB
+/// mappings a fault maps its page and a few cached neighbours only, so random reads keep RSS
+/// small. A hint: kernels without the option ignore it.
+fn no_huge_pages(map: &[u8]) {
+    #[cfg(target_os = "linux")]
+    {
+        let start = map.as_ptr() as *mut libc::c_void;
+        // SAFETY: the range is exactly a live mapping of ours; MADV_NOHUGEPAGE only changes
+        // how future faults map it and never touches its contents.
+        unsafe {
+            libc::madvise(start, map.len(), libc::MADV_NOHUGEPAGE);
+        }
     }
 }
 
@@ -209,4 +254,64 @@ pub fn free_space(path: &std::path::Path) -> io::Result<u64> {
     #[allow(clippy::unnecessary_cast)] // the field types differ between platforms
     let available = stat.f_bavail as u64 * stat.f_frsize as u64;
     Ok(available)
+}
+
+/// Keeps the resident set of random reads through maps within a budget.
+///
+/// A read through a map faults its page in, and the kernel maps cached neighbours too (with
+/// large page-cache folios, hundreds of KiB per fault on current kernels), all counted in the
+/// process's RSS. Scans release what they have passed; random readers (many `get`s, a writer
+/// comparing keys) cannot know what they will touch next, so they call [`RssGuard::tick`]
+/// after each lookup: every few calls it reads the resident set size (`/proc/self/statm`) and
+/// says when it has passed the budget, and the caller drops every page of its maps. The pages
+/// stay in the page cache; only this process's mappings of them go.
+#[derive(Debug)]
+pub struct RssGuard {
+    statm: Option<File>,
+    budget_pages: std::sync::atomic::AtomicU64,
+    calls: std::sync::atomic::AtomicU64,
+}
+
+/// How many ticks between two readings of the resident set size.
+const RSS_CHECK_EVERY: u64 = 16;
+
+impl RssGuard {
+    /// A guard keeping RSS under `budget` bytes.
+    pub fn new(budget: u64) -> RssGuard {
+        RssGuard {
+            statm: File::open("/proc/self/statm").ok(),
+            budget_pages: std::sync::atomic::AtomicU64::new(budget / page_size() as u64),
+            calls: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    /// Changes the budget (a writer raises it by the index it must keep mapped).
+    pub fn set_budget(&self, budget: u64) {
+        self.budget_pages.store(
+            budget / page_size() as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
+    }
+
+    /// `true` when the caller should release its maps now.
+    pub fn tick(&self) -> bool {
+        let calls = self
+            .calls
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if !(calls + 1).is_multiple_of(RSS_CHECK_EVERY) {
+            return false;
+        }
+        let budget = self.budget_pages.load(std::sync::atomic::Ordering::Relaxed);
+        self.resident_pages().is_some_and(|pages| pages > budget)
+    }
+
+    fn resident_pages(&self) -> Option<u64> {
+        use std::os::unix::fs::FileExt;
+        let statm = self.statm.as_ref()?;
+        let mut buf = [0u8; 128];
+        let n = statm.read_at(&mut buf, 0).ok()?;
+        // "size resident shared text lib data dt", in pages.
+        let text = std::str::from_utf8(&buf[..n]).ok()?;
+        text.split_ascii_whitespace().nth(1)?.parse().ok()
+    }
 }

@@ -13,7 +13,7 @@ use super::format::{
 };
 use super::header::read_header;
 use super::index::{self, Slots};
-use super::map::{Access, Map};
+use super::map::{Access, Map, RssGuard};
 use crate::error::{Error, IoContext, Result};
 
 /// What became of a record.
@@ -97,7 +97,11 @@ pub struct Store {
     body: Map,
     lookup: Map,
     index: IndexMap,
+    rss: RssGuard,
 }
+
+/// The resident-set budget of random reads (many `get`s): see [`RssGuard`].
+pub const RANDOM_READ_BUDGET: u64 = 40 << 20;
 
 #[derive(Debug)]
 pub(crate) struct IndexMap {
@@ -199,6 +203,7 @@ impl Store {
             match Self::map_files(dir, &header) {
                 Ok((body, lookup, index)) => {
                     return Ok(Store {
+                        rss: RssGuard::new(RANDOM_READ_BUDGET),
                         dir: dir.to_path_buf(),
                         header,
                         body,
@@ -363,13 +368,10 @@ impl Store {
             )
         };
         let key = std::str::from_utf8(key_bytes).map_err(|_| corrupt("key is not UTF-8"))?;
-        if verify {
-            if super::format::key_hash32(key_bytes) != entry.key_hash.get() {
-                return Err(corrupt("key does not match its hash"));
-            }
-            if super::format::record_crc(key_bytes, value) != entry.crc32.get() {
-                return Err(corrupt("checksum mismatch"));
-            }
+        // Key and value lie side by side in the body (a tombstone covers only the key), so
+        // one checksum call covers the record.
+        if verify && crc32fast::hash(&body[start..key_end + value.len()]) != entry.crc32.get() {
+            return Err(corrupt("checksum mismatch"));
         }
         Ok(Record {
             entry_index: i,
@@ -405,6 +407,9 @@ impl Store {
 
     /// The live record for `key`, checksum verified.
     pub fn get(&self, key: &str) -> Result<Option<Record<'_>>> {
+        if self.rss.tick() {
+            self.release_pages();
+        }
         match self.latest_entry(key)? {
             Some((i, e)) if !e.is_tombstone() => Ok(Some(self.record_at(i, true)?)),
             _ => Ok(None),
@@ -533,6 +538,13 @@ impl<'a> Iterator for Records<'a> {
             }
             let i = self.next;
             self.next += 1;
+            if self.store.raw_entry(i).is_tombstone() {
+                // Tombstones are not records; `check` verifies them.
+                continue;
+            }
+            if !self.store.all_live() {
+                self.prefetch_ahead(i);
+            }
             let record = match self.store.record_at(i, self.verify) {
                 Ok(r) => r,
                 Err(e) => return Some(Err(e)),
@@ -551,6 +563,39 @@ impl<'a> Iterator for Records<'a> {
 }
 
 impl Records<'_> {
+    /// Deciding whether a record is live takes a probe of the index and a look at the other
+    /// entries of its key, each a likely cache miss; start those loads for the records a
+    /// little ahead so that they overlap instead of queueing.
+    fn prefetch_ahead(&self, i: u64) {
+        const SLOTS_AHEAD: u64 = 16;
+        const ENTRIES_AHEAD: u64 = 8;
+        let count = self.store.entry_count();
+        let index = &self.store.index;
+        if i + SLOTS_AHEAD < count {
+            let hash32 = self.store.raw_entry(i + SLOTS_AHEAD).key_hash.get();
+            index
+                .map
+                .prefetch(index::home(hash32, index.capacity) as usize * 8);
+        }
+        if i + ENTRIES_AHEAD < count {
+            let hash32 = self.store.raw_entry(i + ENTRIES_AHEAD).key_hash.get();
+            let want = index::tag(hash32);
+            let mask = index.capacity - 1;
+            let mut at = index::home(hash32, index.capacity);
+            for _ in 0..16 {
+                let value = index.slot(at);
+                match index::slot_entry(value) {
+                    None => break,
+                    Some(entry) if entry < count && index::slot_tag(value) == want => {
+                        self.store.lookup.prefetch(entry as usize * ENTRY_SIZE);
+                    }
+                    Some(_) => {}
+                }
+                at = (at + 1) & mask;
+            }
+        }
+    }
+
     /// Keeps peak RSS flat: pages behind the cursor are dropped from our resident set.
     fn release_behind(&mut self, i: u64, entry: &Entry) {
         let lookup_pos = i as usize * ENTRY_SIZE;
@@ -563,7 +608,9 @@ impl Records<'_> {
             self.store.body.release(self.released_body, body_pos);
             self.released_body = body_pos;
             if !self.store.all_live() {
+                // Probes touch the index and the tombstones at the table's end anywhere.
                 self.store.index.map.release(0, self.store.index.map.len());
+                self.store.lookup.release(0, self.store.lookup.len());
             }
         } else if body_pos < self.released_body {
             // Tombstones point back at older records; nothing to release.

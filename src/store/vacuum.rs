@@ -12,9 +12,7 @@ use std::path::Path;
 use super::format::{ENTRY_SIZE, HEADER_FILE_SIZE};
 use super::index;
 use super::reader::{State, Store, store_files};
-use super::writer::{
-    OnDuplicate, WriteOptions, Writer, create_store, is_generation_file, now_unix,
-};
+use super::writer::{WriteOptions, Writer, create_store, is_generation_file, now_unix};
 use crate::error::{Error, IoContext, Result};
 use crate::failpoint;
 
@@ -122,11 +120,13 @@ fn build(
     if built.exists() {
         fs::remove_dir_all(built).context(|| format!("cannot remove {}", built.display()))?;
     }
+    // The temporary store's own header and lock never matter: only its data files are made
+    // durable (by its commit) and moved into the store, whose directory is then fsynced.
     create_store(
         built,
         WriteOptions {
+            sync: false,
             wait: false,
-            ..options
         },
     )?;
     let mut target = Writer::open(
@@ -136,6 +136,7 @@ fn build(
             ..options
         },
     )?;
+    target.reserve(store.live_count())?;
     let total = store.stats().body_len;
     let mut last = 0u64;
     let result = (|| {
@@ -144,26 +145,16 @@ fn build(
             if state != State::Live {
                 continue;
             }
-            target
-                .put(
-                    record.key,
-                    record.value,
-                    record.value_is_json(),
-                    OnDuplicate::Error,
-                )
-                .map_err(|e| match e {
-                    // Two live records of one key: the index disagrees with the table.
-                    Error::BadInput { .. } => Error::corrupt(
-                        store.index_file_name(),
-                        0,
-                        format!(
-                            "key {:?} is live twice: the index disagrees with the lookup \
-                             table; run `mmstore check --repair`",
-                            record.key
-                        ),
-                    ),
-                    e => e,
-                })?;
+            let ahead = record.entry_index + 8;
+            let upcoming =
+                (ahead < store.entry_count()).then(|| store.raw_entry(ahead).key_hash.get());
+            target.put_new_with_hint(
+                record.key,
+                record.value,
+                record.value_is_json(),
+                record.entry.crc32.get(),
+                upcoming,
+            )?;
             let done = record.entry.end();
             if done >= last + (8 << 20) {
                 progress(done, total);

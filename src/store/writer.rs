@@ -29,7 +29,7 @@ use super::format::{
 use super::header::{self, read_header};
 use super::index::{self, Slots};
 use super::lock::WriterLock;
-use super::map::{Map, MapMut};
+use super::map::{Map, MapMut, RssGuard};
 use super::reader::{check_store_dir, entry_problem, open_error, open_store_file};
 use crate::error::{Error, IoContext, Result};
 use crate::failpoint;
@@ -107,6 +107,12 @@ const BODY_BUFFER: usize = 4 << 20;
 const LOOKUP_BUFFER: usize = 1 << 20;
 const WRITE_BEHIND: u64 = 16 << 20;
 const DIRECT_VALUE: usize = 1 << 20;
+/// RSS, beyond the index the writer keeps mapped, above which it drops its read-only maps of
+/// the committed body and table: see [`RssGuard`].
+const WRITER_READ_BUDGET: u64 = 24 << 20;
+/// Lookups between two releases of the read maps below which they count as scattered (then
+/// keys and entries are read with pread instead of faulting in a stretch of map for each).
+const SCATTERED_LOOKUPS: u64 = 2000;
 
 /// The writer's index: a writable map of the index file.
 #[derive(Debug)]
@@ -164,6 +170,12 @@ struct Batch {
     free_slot: Option<FreeSlot>,
     /// Slots inserted so far in this batch.
     inserts: u64,
+    /// Keys looked up in this batch, and how many at the last release of the read maps.
+    lookups: u64,
+    lookups_at_release: u64,
+    /// Lookups are scattered over the body: compare keys with pread, not through the map.
+    scattered: bool,
+
     /// The header slot the dirty mark overwrote, to put back on abort.
     saved_slot: Option<[u8; HEADER_SLOT_SIZE]>,
     summary: BatchSummary,
@@ -187,6 +199,7 @@ pub struct Writer {
     index: IndexMut,
     batch: Batch,
     recovery: Recovery,
+    rss: RssGuard,
     /// A failed header write could not be undone: the header may hold a commit point this
     /// writer did not finish. Nothing more is written or truncated by this writer.
     header_uncertain: bool,
@@ -359,8 +372,12 @@ impl Writer {
             index,
             batch: Batch::default(),
             recovery,
+            rss: RssGuard::new(WRITER_READ_BUDGET),
             header_uncertain: false,
         };
+        writer
+            .rss
+            .set_budget(WRITER_READ_BUDGET + writer.index.capacity * 8);
         if committed.index_dirty() {
             writer.recovery.index_scrubbed = true;
             // A writer died after touching the index: clear its slots, then say so.
@@ -465,6 +482,45 @@ impl Writer {
         )
     }
 
+    /// Appends a record whose key the caller knows to be new to this store (a vacuum copying
+    /// the live records of a store into an empty one): no duplicate probe.
+    /// `crc` is the record's checksum, known from where it is copied from. `upcoming` is
+    /// the 32-bit key hash of a record coming a little later, whose index slot
+    /// is fetched meanwhile.
+    pub(crate) fn put_new_with_hint(
+        &mut self,
+        key: &str,
+        value: &[u8],
+        value_is_json: bool,
+        crc: u32,
+        upcoming: Option<u32>,
+    ) -> Result<()> {
+        if let Some(hash32) = upcoming {
+            self.index
+                .map
+                .prefetch_u64(index::home(hash32, self.index.capacity) as usize);
+        }
+        self.begin();
+        crate::interrupt::check()?;
+        self.ensure_index_room()?;
+        self.batch.free_slot = None;
+        let offset = self.batch.body_len;
+        if value.len() >= DIRECT_VALUE {
+            self.flush_body()?;
+            self.write_body_direct(key.as_bytes())?;
+            self.write_body_direct(value)?;
+        } else {
+            self.batch.body_buf.extend_from_slice(key.as_bytes());
+            self.batch.body_buf.extend_from_slice(value);
+            self.batch.body_len += key.len() as u64 + value.len() as u64;
+            if self.batch.body_buf.len() >= BODY_BUFFER {
+                self.flush_body()?;
+            }
+        }
+        self.finish_put(key, offset, value.len() as u64, value_is_json, crc, None)?;
+        Ok(())
+    }
+
     /// Appends one record whose value is read from `reader` (a file or stdin of any size),
     /// without holding the value in memory.
     pub fn put_reader(
@@ -509,8 +565,9 @@ impl Writer {
     /// is under way before it is needed (bulk imports call this for several keys ahead).
     pub fn prefetch(&self, key: &[u8]) {
         let hash32 = key_hash(key) as u32;
-        let home = index::home(hash32, self.index.capacity);
-        std::hint::black_box(self.index.map.load_u64(home as usize));
+        self.index
+            .map
+            .prefetch_u64(index::home(hash32, self.index.capacity) as usize);
     }
 
     /// Checks the key against the store: `Ok(None)` to skip, `Ok(Some(previous))` to go on,
@@ -582,7 +639,7 @@ impl Writer {
         crate::interrupt::check()?;
         match self.find_latest(key)? {
             Some((_, old)) if !old.is_tombstone() => {
-                self.tombstone(old)?;
+                self.tombstone(old, key.as_bytes())?;
                 Ok(DeleteOutcome::Deleted)
             }
             Some((i, _)) if i >= self.committed.entry_count.get() => {
@@ -592,9 +649,10 @@ impl Writer {
         }
     }
 
-    fn tombstone(&mut self, old: Entry) -> Result<()> {
+    /// Appends a tombstone for `old`, whose key (already compared equal) is `key`.
+    fn tombstone(&mut self, old: Entry, key: &[u8]) -> Result<()> {
         // A tombstone reuses the key bytes of the record it deletes; its checksum covers them.
-        let crc = record_crc(&self.key_bytes(&old)?, &[]);
+        let crc = record_crc(key, &[]);
         let entry = Entry::new(
             old.offset(),
             old.key_len(),
@@ -627,7 +685,7 @@ impl Writer {
             let key =
                 String::from_utf8(key).map_err(|_| self.corrupt_entry(i, "key is not UTF-8"))?;
             if self.find_live(&key)?.is_some_and(|(j, _)| j == i) {
-                self.tombstone(entry)?;
+                self.tombstone(entry, key.as_bytes())?;
                 count += 1;
             }
         }
@@ -651,6 +709,7 @@ impl Writer {
     fn find_latest(&mut self, key: &str) -> Result<Option<(u64, Entry)>> {
         // Grow first, so that the free slot this probe finds is where the next slot goes.
         self.ensure_index_room()?;
+
         let hash32 = key_hash(key.as_bytes()) as u32;
         let visible = self.batch.entries;
         let probe = index::probe(&self.index, hash32, visible, |i| {
@@ -661,21 +720,47 @@ impl Writer {
             slot,
             inserts: self.batch.inserts,
         });
-        match probe.latest {
-            Some(i) => Ok(Some((i, self.entry_at(i)?))),
-            None => Ok(None),
+        let latest = match probe.latest {
+            Some(i) => Some((i, self.entry_at(i)?)),
+            None => None,
+        };
+        // Key comparisons fault in pages of the committed body and table; keep them within
+        // a budget so that RSS stays flat.
+        self.batch.lookups += 1;
+        if latest.is_some() && self.rss.tick() {
+            self.body_map.release(0, self.body_map.len());
+            self.lookup_map.release(0, self.lookup_map.len());
+            // Few lookups between two releases: each one faults fresh pages in.
+            self.batch.scattered =
+                self.batch.lookups - self.batch.lookups_at_release < SCATTERED_LOOKUPS;
+            self.batch.lookups_at_release = self.batch.lookups;
         }
+        Ok(latest)
     }
 
     fn key_matches(&self, i: u64, key: &[u8]) -> Result<bool> {
         let entry = self.entry_at(i)?;
-        Ok(entry.key_len() == key.len() && *self.key_bytes(&entry)? == *key)
+        if entry.key_len() != key.len() {
+            return Ok(false);
+        }
+        let end = entry.offset() + key.len() as u64;
+        if self.batch.scattered && end <= self.committed.body_len.get() && key.len() <= 256 {
+            // Scattered lookups would fault a fresh stretch of the body in for every key; a
+            // small pread costs less and leaves the resident set alone.
+            let mut buf = [0u8; 256];
+            let stored = &mut buf[..key.len()];
+            self.body_file
+                .read_exact_at(stored, entry.offset())
+                .context(|| "cannot read a key".into())?;
+            return Ok(stored == key);
+        }
+        Ok(*self.key_bytes(&entry)? == *key)
     }
 
     /// Entry `i`, committed or pending.
     fn entry_at(&self, i: u64) -> Result<Entry> {
         let committed = self.committed.entry_count.get();
-        let entry = if i < committed {
+        let entry = if i < committed && !self.batch.scattered {
             let at = i as usize * ENTRY_SIZE;
             Entry::read_from_bytes(&self.lookup_map.bytes()[at..at + ENTRY_SIZE])
                 .expect("entry size")
@@ -802,6 +887,7 @@ impl Writer {
             }
         };
         self.lookup_map.release(0, self.lookup_map.len());
+        self.rss.set_budget(WRITER_READ_BUDGET + capacity * 8);
         let old = std::mem::replace(&mut self.index, grown);
         if old.id == self.committed.index_id.get() {
             self.batch.replaced_index = Some(old);

@@ -11,6 +11,13 @@ use crate::ui;
 
 /// Delete records (tombstones; vacuum reclaims the bytes)
 #[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("wanted").required(true).multiple(true)
+    .args(["keys", "index", "keys_from", "all"])))]
+// clap would put the required group before STORE; STORE always comes first.
+#[command(override_usage = "mmstore rm [OPTIONS] <STORE> <KEY>...
+       mmstore rm [OPTIONS] <STORE> --index <N>...
+       mmstore rm [OPTIONS] <STORE> --keys-from <PATH>
+       mmstore rm [OPTIONS] <STORE> --all")]
 #[command(after_help = "EXAMPLES:
   mmstore rm books b1 b2
   mmstore rm books --index 0 --index -1
@@ -20,6 +27,7 @@ pub struct Args {
     pub store: PathBuf,
 
     /// Keys to delete
+    #[arg(allow_negative_numbers = true)]
     pub keys: Vec<String>,
 
     /// Delete the N-th live record (0-based; negative counts from the end); repeatable.
@@ -41,11 +49,6 @@ pub struct Args {
 }
 
 pub fn run(args: Args, global: &Global) -> anyhow::Result<()> {
-    if args.keys.is_empty() && args.index.is_empty() && args.keys_from.is_none() && !args.all {
-        anyhow::bail!(Error::bad_input(
-            "give a KEY, --index N, --keys-from PATH or --all"
-        ));
-    }
     let started = Instant::now();
     let mut writer = open_writer(&args.store, global, false)?;
     // Indexes name records of the state before this command: resolve them all first.
@@ -109,8 +112,8 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<()> {
     ui::summary(
         global,
         &format!(
-            "removed {} records{note} in {:.2} s",
-            summary.deleted,
+            "removed {}{note} in {:.2} s",
+            ui::count(summary.deleted, "record"),
             started.elapsed().as_secs_f64()
         ),
     );
