@@ -10,18 +10,31 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visi
 use crate::error::{Error, Result};
 use crate::store::{BatchSummary, OnDuplicate, Writer};
 
-/// Appends every line of `input` as one batch; the caller commits or aborts.
+/// Appends every line of `input` as one batch; the caller commits or aborts. Parsing runs on
+/// a second thread.
 pub fn append_jsonl(
     writer: &mut Writer,
-    input: &mut dyn BufRead,
+    input: &mut (dyn BufRead + Send),
     key_field: Option<&str>,
     on_duplicate: OnDuplicate,
     size_hint: Option<u64>,
 ) -> Result<BatchSummary> {
+    super::pipelined(writer, on_duplicate, |sink| {
+        parse(input, key_field, size_hint, sink)
+    })?;
+    Ok(writer.summary())
+}
+
+/// Parses JSON Lines into records for `sink`.
+fn parse(
+    input: &mut dyn BufRead,
+    key_field: Option<&str>,
+    size_hint: Option<u64>,
+    sink: &mut dyn super::Sink,
+) -> Result<()> {
     let mut sizer = super::csv::Sizer::new(size_hint);
     let mut line = Vec::with_capacity(64 * 1024);
     let mut number = 0u64;
-    let mut staged = super::Staged::default();
     loop {
         line.clear();
         let n = input
@@ -48,16 +61,13 @@ pub fn append_jsonl(
         // A JSON text cannot hold a raw LF; a CR between tokens keeps it off the
         // verbatim-embedding path of the envelope.
         let is_json = memchr::memchr(b'\r', value).is_none();
-        staged.push(key.as_deref(), number, is_json, |out| {
+        sink.staged().push(key.as_deref(), number, is_json, |out| {
             out.extend_from_slice(value)
         });
-        if staged.is_full() {
-            staged.flush(writer, on_duplicate)?;
-        }
-        sizer.row(writer, n as u64)?;
+        sink.pushed()?;
+        sizer.row(sink, n as u64)?;
     }
-    staged.flush(writer, on_duplicate)?;
-    Ok(writer.summary())
+    Ok(())
 }
 
 /// serde_json's message without its own "at line 1 column N" (we name the input line).

@@ -669,12 +669,13 @@ impl Writer {
         Ok(())
     }
 
-    /// Tombstones every live record.
+    /// Tombstones every live record, those appended earlier in this batch included.
     pub fn delete_all(&mut self) -> Result<u64> {
         self.begin();
-        let committed = self.committed.entry_count.get();
+        // Every entry so far, pending ones too; the tombstones written below come after.
+        let entries = self.batch.entries;
         let mut count = 0;
-        for i in 0..committed {
+        for i in 0..entries {
             crate::interrupt::check()?;
             let entry = self.entry_at(i)?;
             if entry.is_tombstone() {
