@@ -137,14 +137,23 @@ pub(crate) fn check_store_dir(dir: &Path) -> Result<()> {
 }
 
 /// Opens a file of the store for reading, refusing symlinks so that a store can never be made
-/// to read (or, for writers, write) outside its directory.
+/// to read (or, for writers, write) outside its directory, and anything but a regular file
+/// (a directory, a FIFO that would block the open, a device). `O_NONBLOCK` only matters for
+/// such special files; regular files ignore it.
 pub(crate) fn open_store_file(dir: &Path, name: &str, write: bool) -> io::Result<File> {
     use std::os::unix::fs::OpenOptionsExt;
-    OpenOptions::new()
+    let file = OpenOptions::new()
         .read(true)
         .write(write)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
-        .open(dir.join(name))
+        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC | libc::O_NONBLOCK)
+        .open(dir.join(name))?;
+    if !file.metadata()?.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "is not a regular file",
+        ));
+    }
+    Ok(file)
 }
 
 pub(crate) fn open_error(dir: &Path, name: &str, e: io::Error) -> Error {
@@ -157,6 +166,9 @@ pub(crate) fn open_error(dir: &Path, name: &str, e: io::Error) -> Error {
     }
     if e.kind() == io::ErrorKind::NotFound {
         return Error::corrupt(name, 0, "is missing");
+    }
+    if matches!(e.raw_os_error(), Some(libc::EISDIR | libc::ENXIO)) {
+        return Error::corrupt(name, 0, "is not a regular file");
     }
     if e.kind() == io::ErrorKind::InvalidData {
         return Error::corrupt(name, 0, e.to_string());

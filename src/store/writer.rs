@@ -29,7 +29,7 @@ use super::format::{
 use super::header::{self, read_header};
 use super::index::{self, Slots};
 use super::lock::WriterLock;
-use super::map::{Map, MapMut, RssGuard};
+use super::map::{Map, MapMut, RssGuard, allocate};
 use super::reader::{check_store_dir, entry_problem, open_error, open_store_file};
 use crate::error::{Error, IoContext, Result};
 use crate::failpoint;
@@ -273,8 +273,7 @@ pub fn create_store(dir: &Path, options: WriteOptions) -> Result<()> {
         ];
         for (file, len) in &files {
             if *len > 0 {
-                file.set_len(*len)
-                    .context(|| "cannot size the index".into())?;
+                allocate(file, *len).context(|| "cannot size the index".into())?;
             }
             if options.sync {
                 file.sync_all()
@@ -905,8 +904,7 @@ impl Writer {
     /// and pending (which must have been flushed).
     fn fill_index(&self, path: &Path, id: u64, capacity: u64) -> Result<IndexMut> {
         let file = create_file(&self.dir, &index_file(id))?;
-        file.set_len(capacity * 8)
-            .context(|| format!("cannot size {}", path.display()))?;
+        allocate(&file, capacity * 8).context(|| format!("cannot size {}", path.display()))?;
         let map = MapMut::new(&file, capacity * 8)
             .context(|| format!("cannot map {}", path.display()))?;
         let mut grown = IndexMut {
@@ -1220,8 +1218,7 @@ impl Writer {
         let _ = fs::remove_file(self.dir.join(&name));
         let fresh = (|| {
             let file = create_file(&self.dir, &name)?;
-            file.set_len(capacity * 8)
-                .context(|| format!("cannot size {name}"))?;
+            allocate(&file, capacity * 8).context(|| format!("cannot size {name}"))?;
             let map = MapMut::new(&file, capacity * 8).context(|| format!("cannot map {name}"))?;
             let mut fresh = IndexMut {
                 id,
@@ -1287,8 +1284,19 @@ impl Writer {
     }
 
     /// Rewrites the current commit point into the other header slot, so both slots are
-    /// valid again (`check --repair` after a damaged slot).
+    /// valid again, and gives a cut header file its size back (`check --repair` after a
+    /// damaged slot).
     pub(crate) fn republish(&mut self) -> Result<()> {
+        let len = self
+            .header_file
+            .metadata()
+            .context(|| "cannot stat the store header".into())?
+            .len();
+        if len < HEADER_FILE_SIZE {
+            self.header_file
+                .set_len(HEADER_FILE_SIZE)
+                .context(|| "cannot restore the size of the store header".into())?;
+        }
         let current = self.committed;
         self.publish(current)
     }
