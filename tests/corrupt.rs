@@ -588,15 +588,38 @@ fn a_damaged_older_header_slot_is_found_and_repair_rewrites_it() {
 }
 
 #[test]
-#[ignore = "known limitation: a damaged newest header slot looks like a torn header write; \
-            check notes it and exits 0, and the store falls back to the previous commit"]
-fn a_damaged_newest_header_slot_is_reported() {
+fn a_damaged_newest_header_slot_is_reported_writers_refuse_and_repair_restores_it() {
     let root = tempfile::tempdir().unwrap();
     let store = root.path().join("store");
     let model = small_store(&store);
     let newest = current_slot(&store);
     flip_byte(&store.join("header"), slot_offset(newest) + 200);
-    assert_eq!(check(&store).code(), Some(4));
+    let checked = check(&store);
+    assert_eq!(checked.code(), Some(4), "{}", checked.describe());
+    assert!(checked.stdout_text().contains("damaged"), "{}", checked.describe());
+    // A writer would take the older commit point and drop the newest commit's records as an
+    // uncommitted tail: it refuses instead.
+    let append = run(
+        [
+            OsStr::new("append"),
+            store.as_os_str(),
+            OsStr::new("--key"),
+            OsStr::new("late"),
+            OsStr::new("x"),
+        ],
+        None,
+    );
+    assert_eq!(append.code(), Some(4), "{}", append.describe());
+    let repaired = run(
+        [
+            OsStr::new("check"),
+            store.as_os_str(),
+            OsStr::new("--repair"),
+        ],
+        None,
+    );
+    assert_eq!(repaired.code(), Some(0), "{}", repaired.describe());
+    assert_eq!(check(&store).code(), Some(0));
     assert_eq!(read_state(&store, true).unwrap(), model);
 }
 

@@ -216,6 +216,18 @@ fn check_header_and_files(dir: &Path, c: &mut Checker) -> Result<Option<Lenient>
                 );
             }
         }
+        SlotState::Damaged(slot) => {
+            let what = if slot.commit_seq.get() > header.commit_seq.get() {
+                format!(
+                    "header slot {other} holds commit {}, newer than commit {} in force, but one of its bytes is damaged; readers see the older commit until `mmstore check --repair` restores it",
+                    slot.commit_seq.get(),
+                    header.commit_seq.get()
+                )
+            } else {
+                format!("header slot {other} has a damaged byte")
+            };
+            c.problem(Part::Header, HEADER_FILE, other_offset, None, None, what);
+        }
         SlotState::BadMagic => {
             c.problem(
                 Part::Header,
@@ -670,11 +682,13 @@ pub struct RepairReport {
 /// rebuilds the index and the counts; with `drop_corrupt`, writes a new generation without
 /// the records that fail their checksum. A committed record that passes is never dropped.
 pub fn repair(dir: &Path, options: WriteOptions, drop_corrupt: bool) -> Result<RepairReport> {
+    let restored = restore_damaged_header(dir, options)?;
     let mut writer = Writer::open(dir, options)?;
     let mut report = RepairReport {
         recovery: writer.recovery().clone(),
         ..RepairReport::default()
     };
+    report.actions.extend(restored);
     let all = CheckOptions {
         quick: false,
         max_errors: usize::MAX,
@@ -749,6 +763,39 @@ fn readable<'a>(entry: &Entry, body: &'a [u8]) -> (bool, Option<&'a str>) {
 
 fn key_hash32_str(key: &str) -> u32 {
     key_hash32(key.as_bytes())
+}
+
+/// A newest header slot with one damaged byte holds a real commit: put the byte back (when
+/// the files still hold what it commits), so that commit is in force again. Otherwise the
+/// damaged slot is overwritten with the commit in force.
+fn restore_damaged_header(dir: &Path, options: WriteOptions) -> Result<Option<String>> {
+    check_store_dir(dir)?;
+    let _lock = super::lock::WriterLock::acquire(dir, options.wait)?;
+    let file = open_store_file(dir, HEADER_FILE, true).map_err(|e| super::reader::open_error(dir, HEADER_FILE, e))?;
+    let read = match read_header(&file, dir) {
+        Ok(read) => read,
+        Err(_) => return Ok(None),
+    };
+    let current = *read.slot();
+    let other = 1 - read.current;
+    let SlotState::Damaged(damaged) = &read.slots[other] else { return Ok(None) };
+    let mut slot = **damaged;
+    let seq = slot.commit_seq.get();
+    if seq <= current.commit_seq.get() {
+        return Ok(None);
+    }
+    let covered = |name: String, len: u64| {
+        std::fs::metadata(dir.join(name)).is_ok_and(|m| m.len() >= len)
+    };
+    let index_len = slot.index_capacity.get().saturating_mul(8);
+    let whole = covered(body_file(slot.generation.get()), slot.body_len.get())
+        && covered(lookup_file(slot.generation.get()), slot.entry_count.get() * ENTRY_SIZE as u64)
+        && std::fs::metadata(dir.join(index_file(slot.index_id.get()))).is_ok_and(|m| m.len() == index_len);
+    if !whole {
+        return Ok(None);
+    }
+    super::header::write_slot(&file, other, &mut slot, options.sync)?;
+    Ok(Some(format!("restored header slot {other} (commit {seq}) from its one damaged byte")))
 }
 
 /// Replays every readable entry into a new generation: good records are appended (a later

@@ -26,7 +26,7 @@ use super::format::{
     HEADER_FLAG_INDEX_DIRTY, HEADER_SLOT_SIZE, HeaderSlot, LOCK_FILE, MAX_OFFSET, body_file,
     index_file, key_hash, lookup_file, record_crc,
 };
-use super::header::{self, read_header};
+use super::header::{self, SlotState, read_header};
 use super::index::{self, Slots};
 use super::lock::WriterLock;
 use super::map::{Map, MapMut, RssGuard, allocate};
@@ -339,6 +339,20 @@ impl Writer {
             .map_err(|e| open_error(&dir, HEADER_FILE, e))?;
         let header_read = read_header(&header_file, &dir)?;
         let committed = *header_read.slot();
+        if let SlotState::Damaged(newer) = &header_read.slots[1 - header_read.current]
+            && newer.commit_seq.get() > committed.commit_seq.get()
+        {
+            // The newest commit point has a damaged byte. Writing now would drop what it
+            // commits as if it were an uncommitted tail; repair can put the byte back.
+            return Err(Error::corrupt(
+                HEADER_FILE,
+                super::format::HEADER_SLOT_OFFSETS[1 - header_read.current],
+                format!(
+                    "the newest commit point (commit {}) has a damaged byte; run `mmstore check --repair` before writing",
+                    newer.commit_seq.get()
+                ),
+            ));
+        }
         let generation = committed.generation.get();
         let mut recovery = Recovery::default();
         let (body_file, body_tail) =
