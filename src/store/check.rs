@@ -162,6 +162,8 @@ pub fn check(
         }
     }
     checker.report.ok = checker.report.problems.is_empty();
+    // Checking stops at the limit, so more problems may exist.
+    checker.report.stopped_early |= checker.full();
     Ok(checker.report)
 }
 
