@@ -336,7 +336,8 @@ fn sigint_during_check_exits_130() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(150));
+    wait_for_handler(&child, libc::SIGINT);
+    std::thread::sleep(Duration::from_millis(50));
     send(&child, libc::SIGINT);
     let output = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -347,4 +348,25 @@ fn sigint_during_check_exits_130() {
         output.status
     );
     assert!(stderr.starts_with("mmstore: "), "{stderr}");
+}
+
+/// Waits until the child catches `signal` (its handler is installed), as /proc tells.
+fn wait_for_handler(child: &Child, signal: i32) {
+    let started = Instant::now();
+    loop {
+        let status = fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap();
+        let caught = status
+            .lines()
+            .find_map(|l| l.strip_prefix("SigCgt:"))
+            .and_then(|mask| u64::from_str_radix(mask.trim(), 16).ok())
+            .unwrap_or(0);
+        if caught & (1 << (signal - 1)) != 0 {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "no handler installed"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
 }

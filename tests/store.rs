@@ -238,6 +238,8 @@ enum Op {
     DeleteNth {
         n: i64,
     },
+    /// `rm --all`: every live record, those added earlier in the batch included.
+    DeleteAll,
     /// Many records in one go (`bulk0`, `bulk1`, …), replacing: grows the index.
     Bulk {
         count: u16,
@@ -291,6 +293,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (key.clone(), any::<u8>()).prop_map(|(key, byte)| Op::PutLarge { key, byte }),
         5 => key.prop_map(|key| Op::Delete { key }),
         2 => (-4i64..4).prop_map(|n| Op::DeleteNth { n }),
+        1 => Just(Op::DeleteAll),
         1 => (1u16..1000).prop_map(|count| Op::Bulk { count }),
         1 => (0u16..3000).prop_map(|additional| Op::Reserve { additional }),
         1 => Just(Op::ReadMidBatch),
@@ -379,6 +382,15 @@ fn run_batch(
                         "{context}"
                     );
                 }
+                false
+            }
+            Op::DeleteAll => {
+                let got = w.delete_all().expect("delete_all");
+                let live: Vec<String> = model.live.keys().cloned().collect();
+                for key in &live {
+                    model.delete(key, &mut deleted_in_batch);
+                }
+                assert_eq!(got, live.len() as u64, "{context}: records deleted");
                 false
             }
             Op::Bulk { count } => {

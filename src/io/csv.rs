@@ -2,7 +2,10 @@
 //! order. Parsing is the `csv` crate's (quotes, embedded newlines, CRLF, BOM); this module
 //! only names columns, checks rows, and writes the JSON.
 
+use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::io::Read;
+use std::rc::Rc;
 
 use crate::error::{Error, Result};
 use crate::store::{BatchSummary, OnDuplicate, Writer};
@@ -52,12 +55,16 @@ fn parse(
     sink: &mut dyn super::Sink,
 ) -> Result<()> {
     let mut sizer = Sizer::new(size_hint);
+    let line_ends = Rc::new(RefCell::new(LineEnds::default()));
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .delimiter(options.delimiter)
         .buffer_capacity(1 << 20)
-        .from_reader(input);
+        .from_reader(LineTracker {
+            inner: input,
+            line_ends: Rc::clone(&line_ends),
+        });
     let mut record = csv::ByteRecord::new();
     let mut names: Option<Vec<String>> = None;
     let mut prefixes: Vec<Vec<u8>> = Vec::new();
@@ -67,7 +74,8 @@ fn parse(
         if !more {
             break;
         }
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        let start = record.position().map_or(0, |p| p.byte());
+        let line = line_ends.borrow_mut().line_of_record_at(start);
         if names.is_none() {
             let header = if options.no_header {
                 (0..record.len()).map(|i| format!("c{i}")).collect()
@@ -137,6 +145,62 @@ fn parse(
         record = text_record.into_byte_record();
     }
     Ok(())
+}
+
+/// The physical line where each record starts. csv's own record positions count from the
+/// end of the previous record, so they miss blank lines and, in CRLF files, the LF of the
+/// previous line end. This tracker sees every byte csv reads and remembers where the CR and
+/// LF bytes not yet passed are.
+#[derive(Default)]
+struct LineEnds {
+    /// Offsets of CR and LF bytes at or after `passed`, each shifted left by one with the
+    /// low bit set for LF.
+    pending: VecDeque<u64>,
+    /// Bytes read from the input so far.
+    read: u64,
+    /// LF bytes before the offset of the last query.
+    lines_before: u64,
+}
+
+impl LineEnds {
+    fn saw(&mut self, bytes: &[u8]) {
+        for at in memchr::memchr2_iter(b'\r', b'\n', bytes) {
+            let offset = self.read + at as u64;
+            self.pending
+                .push_back(offset << 1 | u64::from(bytes[at] == b'\n'));
+        }
+        self.read += bytes.len() as u64;
+    }
+
+    /// The 1-based line of the first byte of the record whose read began at `offset`: line
+    /// ends (the rest of the previous record's, blank lines) come first. Offsets only grow.
+    fn line_of_record_at(&mut self, offset: u64) -> u64 {
+        while let Some(&mark) = self.pending.front() {
+            if mark >> 1 >= offset {
+                break;
+            }
+            self.lines_before += mark & 1;
+            self.pending.pop_front();
+        }
+        // The run of CR and LF bytes right at `offset` holds the line ends before the record.
+        let run = (offset..)
+            .zip(&self.pending)
+            .take_while(|&(expected, &mark)| mark >> 1 == expected);
+        self.lines_before + 1 + run.map(|(_, &mark)| mark & 1).sum::<u64>()
+    }
+}
+
+struct LineTracker<'r> {
+    inner: &'r mut dyn Read,
+    line_ends: Rc<RefCell<LineEnds>>,
+}
+
+impl Read for LineTracker<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.line_ends.borrow_mut().saw(&buf[..n]);
+        Ok(n)
+    }
 }
 
 /// Estimates how many records an input of known size holds from its first rows, and sizes

@@ -61,7 +61,7 @@ pub fn export(
     if options.array {
         buf.extend_from_slice(b"[");
     }
-    for item in store.records(true) {
+    for item in store.live_records(true) {
         let (record, state) = item?;
         if state != State::Live {
             continue;

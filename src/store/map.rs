@@ -237,6 +237,23 @@ pub fn start_writeback(file: &File, offset: u64, len: u64) {
     }
 }
 
+/// Gives `file` a length of `len` bytes with every block allocated (`posix_fallocate`), so that
+/// writing through a writable map of it can never meet a full disk: a page fault that finds no
+/// space raises SIGBUS, where this call fails with ENOSPC instead. Falls back to `set_len` where
+/// the filesystem cannot allocate ahead.
+pub fn allocate(file: &File, len: u64) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let len_arg =
+        libc::off_t::try_from(len).map_err(|_| io::Error::other("file too large to allocate"))?;
+    // SAFETY: a plain syscall on a descriptor we own; no memory is passed to the kernel.
+    let rc = unsafe { libc::posix_fallocate(file.as_raw_fd(), 0, len_arg) };
+    match rc {
+        0 => Ok(()),
+        libc::EOPNOTSUPP | libc::EINVAL => file.set_len(len),
+        errno => Err(io::Error::from_raw_os_error(errno)),
+    }
+}
+
 /// Bytes available to an unprivileged user on the filesystem holding `path` (`statvfs`).
 pub fn free_space(path: &std::path::Path) -> io::Result<u64> {
     use std::os::unix::ffi::OsStrExt;

@@ -140,7 +140,7 @@ fn build(
     let total = store.stats().body_len;
     let mut last = 0u64;
     let result = (|| {
-        for item in store.records(true) {
+        for item in store.live_records(true) {
             let (record, state) = item?;
             if state != State::Live {
                 continue;

@@ -29,7 +29,7 @@ use super::format::{
 use super::header::{self, read_header};
 use super::index::{self, Slots};
 use super::lock::WriterLock;
-use super::map::{Map, MapMut, RssGuard};
+use super::map::{Map, MapMut, RssGuard, allocate};
 use super::reader::{check_store_dir, entry_problem, open_error, open_store_file};
 use crate::error::{Error, IoContext, Result};
 use crate::failpoint;
@@ -273,8 +273,7 @@ pub fn create_store(dir: &Path, options: WriteOptions) -> Result<()> {
         ];
         for (file, len) in &files {
             if *len > 0 {
-                file.set_len(*len)
-                    .context(|| "cannot size the index".into())?;
+                allocate(file, *len).context(|| "cannot size the index".into())?;
             }
             if options.sync {
                 file.sync_all()
@@ -340,6 +339,18 @@ impl Writer {
             .map_err(|e| open_error(&dir, HEADER_FILE, e))?;
         let header_read = read_header(&header_file, &dir)?;
         let committed = *header_read.slot();
+        if let Some(newer) = header_read.damaged_newer() {
+            // The newest commit point has a damaged byte. Writing now would drop what it
+            // commits as if it were an uncommitted tail; repair can put the byte back.
+            return Err(Error::corrupt(
+                HEADER_FILE,
+                super::format::HEADER_SLOT_OFFSETS[1 - header_read.current],
+                format!(
+                    "the newest commit point (commit {}) has a damaged byte; run `mmstore check --repair` before writing",
+                    newer.commit_seq.get()
+                ),
+            ));
+        }
         let generation = committed.generation.get();
         let mut recovery = Recovery::default();
         let (body_file, body_tail) =
@@ -471,7 +482,7 @@ impl Writer {
                 self.flush_body()?;
             }
         }
-        let crc = record_crc(key.as_bytes(), value);
+        let crc = record_crc(key.as_bytes(), value, value_is_json);
         self.finish_put(
             key,
             offset,
@@ -558,6 +569,9 @@ impl Writer {
         }
         let is_json = checker.plausible()
             && self.value_on_disk_is_json(offset + key.len() as u64, value_len)?;
+        if is_json {
+            crc.update(&[1]);
+        }
         self.finish_put(key, offset, value_len, is_json, crc.finalize(), previous)
     }
 
@@ -650,7 +664,7 @@ impl Writer {
     /// Appends a tombstone for `old`, whose key (already compared equal) is `key`.
     fn tombstone(&mut self, old: Entry, key: &[u8]) -> Result<()> {
         // A tombstone reuses the key bytes of the record it deletes; its checksum covers them.
-        let crc = record_crc(key, &[]);
+        let crc = record_crc(key, &[], false);
         let entry = Entry::new(
             old.offset(),
             old.key_len(),
@@ -686,12 +700,13 @@ impl Writer {
         Ok(())
     }
 
-    /// Tombstones every live record.
+    /// Tombstones every live record, those appended earlier in this batch included.
     pub fn delete_all(&mut self) -> Result<u64> {
         self.begin();
-        let committed = self.committed.entry_count.get();
+        // Every entry so far, pending ones too; the tombstones written below come after.
+        let entries = self.batch.entries;
         let mut count = 0;
-        for i in 0..committed {
+        for i in 0..entries {
             crate::interrupt::check()?;
             let entry = self.entry_at(i)?;
             if entry.is_tombstone() {
@@ -920,8 +935,7 @@ impl Writer {
     /// and pending (which must have been flushed).
     fn fill_index(&self, path: &Path, id: u64, capacity: u64) -> Result<IndexMut> {
         let file = create_file(&self.dir, &index_file(id))?;
-        file.set_len(capacity * 8)
-            .context(|| format!("cannot size {}", path.display()))?;
+        allocate(&file, capacity * 8).context(|| format!("cannot size {}", path.display()))?;
         let map = MapMut::new(&file, capacity * 8)
             .context(|| format!("cannot map {}", path.display()))?;
         let mut grown = IndexMut {
@@ -1235,8 +1249,7 @@ impl Writer {
         let _ = fs::remove_file(self.dir.join(&name));
         let fresh = (|| {
             let file = create_file(&self.dir, &name)?;
-            file.set_len(capacity * 8)
-                .context(|| format!("cannot size {name}"))?;
+            allocate(&file, capacity * 8).context(|| format!("cannot size {name}"))?;
             let map = MapMut::new(&file, capacity * 8).context(|| format!("cannot map {name}"))?;
             let mut fresh = IndexMut {
                 id,
@@ -1302,8 +1315,19 @@ impl Writer {
     }
 
     /// Rewrites the current commit point into the other header slot, so both slots are
-    /// valid again (`check --repair` after a damaged slot).
+    /// valid again, and gives a cut header file its size back (`check --repair` after a
+    /// damaged slot).
     pub(crate) fn republish(&mut self) -> Result<()> {
+        let len = self
+            .header_file
+            .metadata()
+            .context(|| "cannot stat the store header".into())?
+            .len();
+        if len < HEADER_FILE_SIZE {
+            self.header_file
+                .set_len(HEADER_FILE_SIZE)
+                .context(|| "cannot restore the size of the store header".into())?;
+        }
         let current = self.committed;
         self.publish(current)
     }

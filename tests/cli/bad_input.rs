@@ -100,6 +100,12 @@ fn ragged_csv_row_exits_3_naming_the_line() {
 }
 
 #[test]
+fn ragged_csv_row_of_a_crlf_file_exits_3_naming_the_physical_line() {
+    let crlf = csv_then("x").replace('\n', "\r\n");
+    assert_rejected(CSV_KEYED, crlf, 5);
+}
+
+#[test]
 fn missing_key_field_exits_3_naming_the_line_and_the_field() {
     let err = assert_rejected(JSONL_KEYED, jsonl_then("{\"name\":\"no id\"}"), 4);
     assert!(err.contains("id"), "{err}");

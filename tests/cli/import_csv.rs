@@ -310,6 +310,33 @@ fn csv_ragged_row_that_spans_lines_names_the_line_where_it_starts() {
 }
 
 #[test]
+fn csv_ragged_row_in_a_crlf_file_names_its_physical_line() {
+    assert_rejects("a,b\r\n1,2\r\n3\r\n", &[], 3, None);
+    assert_rejects("a,b\r\n\"x\r\ny\",2\r\n5\r\n", &[], 4, None);
+}
+
+#[test]
+fn csv_ragged_row_after_blank_lines_names_its_physical_line() {
+    assert_rejects("a,b\n1,2\n\n3\n", &[], 4, None);
+    assert_rejects(
+        "\r\n\r\na,b\r\n\r\n1,2\r\n\r\n\r\n\"x\r\n\r\n\"\r\n",
+        &[],
+        8,
+        None,
+    );
+    assert_rejects("\u{feff}\na,b\n1\n", &[], 3, None);
+}
+
+#[test]
+fn csv_blank_lines_are_skipped() {
+    assert_imports(
+        "a,b\n\n1,2\r\n\r\n\n3,4\n\n",
+        &[],
+        &[("0", r#"{"a":"1","b":"2"}"#), ("1", r#"{"a":"3","b":"4"}"#)],
+    );
+}
+
+#[test]
 fn csv_ragged_row_under_no_header_is_checked_against_the_first_row() {
     assert_rejects("1,2\n3,4\n5\n", &["--no-header"], 3, None);
 }

@@ -17,3 +17,4 @@ mod locate;
 mod ls;
 mod regressions;
 mod rm;
+mod vacuum;

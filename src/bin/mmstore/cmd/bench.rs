@@ -420,7 +420,7 @@ fn run_store(path: &std::path::Path, args: &Args, global: &Global) -> anyhow::Re
     };
     let mut sample: Vec<(String, u64, u64)> = Vec::with_capacity(wanted);
     let mut seen = 0u64;
-    for item in store.records(false) {
+    for item in store.live_records(false) {
         let (record, state) = item?;
         if state != mmstore::State::Live {
             continue;

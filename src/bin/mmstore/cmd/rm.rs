@@ -48,6 +48,9 @@ pub struct Args {
     pub missing_ok: bool,
 }
 
+/// Keys whose index slots are fetched ahead together.
+const PREFETCH: usize = 32;
+
 pub fn run(args: Args, global: &Global) -> anyhow::Result<()> {
     let started = Instant::now();
     let mut writer = open_writer(&args.store, global, false)?;
@@ -94,12 +97,24 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<()> {
             delete(w, key)?;
         }
         if let Some(keys) = key_file {
-            for (n, key) in keys.enumerate() {
-                let key = key.map_err(|e| match e.downcast::<Error>() {
-                    Ok(e) => e,
-                    Err(e) => Error::bad_input(format!("line {}: {e}", n + 1)),
-                })?;
-                delete(w, &key)?;
+            // Keys go in small groups whose index slots are fetched together, so that the
+            // random accesses overlap.
+            let mut group: Vec<String> = Vec::with_capacity(PREFETCH);
+            let mut keys = keys.enumerate().peekable();
+            while keys.peek().is_some() {
+                group.clear();
+                for (n, key) in keys.by_ref().take(PREFETCH) {
+                    group.push(key.map_err(|e| match e.downcast::<Error>() {
+                        Ok(e) => e,
+                        Err(e) => Error::bad_input(format!("line {}: {e}", n + 1)),
+                    })?);
+                }
+                for key in &group {
+                    w.prefetch(key.as_bytes());
+                }
+                for key in &group {
+                    delete(w, key)?;
+                }
             }
         }
         Ok(missing)
