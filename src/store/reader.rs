@@ -327,7 +327,8 @@ impl Store {
         if i >= self.entry_count() {
             return Err(Error::corrupt(
                 self.lookup_file_name(),
-                i * ENTRY_SIZE as u64,
+                // A damaged header's live count can send `nth_live` far past the table.
+                i.saturating_mul(ENTRY_SIZE as u64),
                 "entry out of range",
             ));
         }

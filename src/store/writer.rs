@@ -883,7 +883,9 @@ impl Writer {
     /// of known size does not grow the table step by step.
     pub fn reserve(&mut self, additional: u64) -> Result<()> {
         self.begin();
-        let capacity = index::capacity_for(self.batch.index_used.saturating_add(additional));
+        // No larger than the largest table the format allows, however much is asked for.
+        let capacity =
+            index::capacity_for(self.batch.index_used.saturating_add(additional)).min(1 << 40);
         if capacity > self.index.capacity {
             self.grow_index(capacity)?;
         }
