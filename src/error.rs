@@ -39,6 +39,10 @@ pub enum Error {
     #[error("key not found: {key}")]
     KeyNotFound { key: String },
 
+    /// Several keys asked for are not in the store.
+    #[error("{count} of the keys asked for are not in the store: {sample}")]
+    KeysNotFound { count: u64, sample: String },
+
     /// `--index N` beyond the live records.
     #[error("index {index} is out of range (the store has {live} live records)")]
     IndexOutOfRange { index: i64, live: u64 },

@@ -38,15 +38,49 @@ pub struct Global {
     pub wait: bool,
 }
 
+/// The commands, in the order a user meets them.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    Create(cmd::create::Args),
+    Append(cmd::append::Args),
+    ImportCsv(cmd::import_csv::Args),
+    ImportJson(cmd::import_json::Args),
+    Get(cmd::get::Args),
+    Ls(cmd::ls::Args),
+    Locate(cmd::locate::Args),
+    Rm(cmd::rm::Args),
+    ExportJson(cmd::export_json::Args),
+    Info(cmd::info::Args),
+    PhysicalSize(cmd::physical_size::Args),
+    Vacuum(cmd::vacuum::Args),
+    Check(cmd::check::Args),
     Bench(cmd::bench::Args),
+    ImportDam(cmd::import_dam::Args),
+    Completions(cmd::completions::Args),
+    #[command(hide = true)]
+    Generate(cmd::generate::Args),
 }
 
 impl Command {
     pub fn run(self, global: &Global) -> anyhow::Result<()> {
         match self {
+            Command::Create(args) => cmd::create::run(args, global),
+            Command::Append(args) => cmd::append::run(args, global),
+            Command::ImportCsv(args) => cmd::import_csv::run(args, global),
+            Command::ImportJson(args) => cmd::import_json::run(args, global),
+            Command::Get(args) => cmd::get::run(args, global),
+            Command::Ls(args) => cmd::ls::run(args, global),
+            Command::Locate(args) => cmd::locate::run(args, global),
+            Command::Rm(args) => cmd::rm::run(args, global),
+            Command::ExportJson(args) => cmd::export_json::run(args, global),
+            Command::Info(args) => cmd::info::run(args, global),
+            Command::PhysicalSize(args) => cmd::physical_size::run(args, global),
+            Command::Vacuum(args) => cmd::vacuum::run(args, global),
+            Command::Check(args) => cmd::check::run(args, global),
             Command::Bench(args) => cmd::bench::run(args, global),
+            Command::ImportDam(args) => cmd::import_dam::run(args, global),
+            Command::Completions(args) => cmd::completions::run(args, global),
+            Command::Generate(args) => cmd::generate::run(args, global),
         }
     }
 }

@@ -60,7 +60,7 @@ fn is_broken_pipe(error: &anyhow::Error) -> bool {
 /// The one place where error kinds become exit codes.
 fn exit_code(error: &anyhow::Error) -> u8 {
     match error.downcast_ref::<Error>() {
-        Some(Error::KeyNotFound { .. } | Error::IndexOutOfRange { .. }) => 1,
+        Some(Error::KeyNotFound { .. } | Error::KeysNotFound { .. } | Error::IndexOutOfRange { .. }) => 1,
         Some(Error::BadInput { .. }) => 3,
         Some(
             Error::StoreMissing { .. }

@@ -68,7 +68,9 @@ pub fn table(header: &[&str]) -> Table {
         table.load_style(presets::ASCII_MARKDOWN);
     }
     table.set_content_arrangement(ContentArrangement::Disabled);
-    table.set_header(header.iter().copied());
+    if !header.iter().all(|h| h.is_empty()) {
+        table.set_header(header.iter().copied());
+    }
     table
 }
 

@@ -1,0 +1,107 @@
+//! `mmstore rm`: tombstone records, all or nothing.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use mmstore::{DeleteOutcome, Error, Store};
+
+use super::{open_writer, run_batch};
+use crate::cli::Global;
+use crate::ui;
+
+/// Delete records (tombstones; vacuum reclaims the bytes)
+#[derive(Debug, clap::Args)]
+#[command(after_help = "EXAMPLES:
+  mmstore rm books b1 b2
+  mmstore rm books --index 0 --index -1
+  mmstore rm books --keys-from stale.txt --missing-ok")]
+pub struct Args {
+    /// The store directory
+    pub store: PathBuf,
+
+    /// Keys to delete
+    pub keys: Vec<String>,
+
+    /// Delete the N-th live record (0-based; negative counts from the end); repeatable.
+    /// Every N refers to the store as it was before this command.
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub index: Vec<i64>,
+
+    /// Delete every key in this file (one a line; '-' for stdin)
+    #[arg(long, value_name = "PATH")]
+    pub keys_from: Option<PathBuf>,
+
+    /// Delete every live record
+    #[arg(long, conflicts_with_all = ["keys", "index", "keys_from"])]
+    pub all: bool,
+
+    /// Ignore keys that are not in the store instead of failing (exit 1) and removing nothing
+    #[arg(long)]
+    pub missing_ok: bool,
+}
+
+pub fn run(args: Args, global: &Global) -> anyhow::Result<()> {
+    if args.keys.is_empty() && args.index.is_empty() && args.keys_from.is_none() && !args.all {
+        anyhow::bail!(Error::bad_input("give a KEY, --index N, --keys-from PATH or --all"));
+    }
+    let started = Instant::now();
+    let mut writer = open_writer(&args.store, global, false)?;
+    // Indexes name records of the state before this command: resolve them all first.
+    let mut by_index = Vec::new();
+    if !args.index.is_empty() {
+        let snapshot = Store::open(&args.store)?;
+        for &n in &args.index {
+            match snapshot.nth_live(n)? {
+                Some(record) => by_index.push(record.key.to_string()),
+                None if args.missing_ok => {}
+                None => {
+                    anyhow::bail!(Error::IndexOutOfRange { index: n, live: snapshot.live_count() })
+                }
+            }
+        }
+    }
+    let missing_ok = args.missing_ok;
+    let key_file = match &args.keys_from {
+        Some(path) => Some(super::read_keys(path)?),
+        None => None,
+    };
+    let (missing, summary) = run_batch(&mut writer, |w| {
+        if args.all {
+            w.delete_all()?;
+            return Ok(0);
+        }
+        let mut missing = 0u64;
+        let mut delete = |w: &mut mmstore::Writer, key: &str| -> mmstore::Result<()> {
+            if w.delete(key)? == DeleteOutcome::Missing {
+                if !missing_ok {
+                    return Err(Error::KeyNotFound { key: key.to_string() });
+                }
+                missing += 1;
+            }
+            Ok(())
+        };
+        for key in args.keys.iter().chain(by_index.iter()) {
+            delete(w, key)?;
+        }
+        if let Some(keys) = key_file {
+            for (n, key) in keys.enumerate() {
+                let key = key.map_err(|e| match e.downcast::<Error>() {
+                    Ok(e) => e,
+                    Err(e) => Error::bad_input(format!("line {}: {e}", n + 1)),
+                })?;
+                delete(w, &key)?;
+            }
+        }
+        Ok(missing)
+    })?;
+    let note = if missing > 0 { format!(" ({missing} not found)") } else { String::new() };
+    ui::summary(
+        global,
+        &format!(
+            "removed {} records{note} in {:.2} s",
+            summary.deleted,
+            started.elapsed().as_secs_f64()
+        ),
+    );
+    Ok(())
+}

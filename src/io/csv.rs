@@ -1,0 +1,257 @@
+//! `import-csv`: every row becomes a compact JSON object `{column: value}`, columns in file
+//! order. Parsing is the `csv` crate's (quotes, embedded newlines, CRLF, BOM); this module
+//! only names columns, checks rows, and writes the JSON.
+
+use std::io::Read;
+
+use crate::error::{Error, Result};
+use crate::store::{BatchSummary, OnDuplicate, Writer};
+
+/// How to read the CSV.
+#[derive(Debug, Clone)]
+pub struct CsvOptions {
+    /// The column whose value is the key (by name; with `no_header`, `c0`, `c1`, … or a
+    /// 0-based number). `None`: auto keys.
+    pub key_column: Option<String>,
+    pub delimiter: u8,
+    pub no_header: bool,
+    pub infer_types: bool,
+}
+
+impl Default for CsvOptions {
+    fn default() -> Self {
+        CsvOptions { key_column: None, delimiter: b',', no_header: false, infer_types: false }
+    }
+}
+
+/// Appends every row of `input` as one batch; the caller commits or aborts.
+pub fn import_csv(
+    writer: &mut Writer,
+    input: &mut dyn Read,
+    options: &CsvOptions,
+    on_duplicate: OnDuplicate,
+) -> Result<BatchSummary> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(options.delimiter)
+        .buffer_capacity(1 << 20)
+        .from_reader(input);
+    let mut record = csv::ByteRecord::new();
+    let mut names: Option<Vec<String>> = None;
+    let mut prefixes: Vec<Vec<u8>> = Vec::new();
+    let mut key_index: Option<usize> = None;
+    let mut json = Vec::with_capacity(4096);
+    loop {
+        let more = reader.read_byte_record(&mut record).map_err(csv_error)?;
+        if !more {
+            break;
+        }
+        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        if names.is_none() {
+            let header = if options.no_header {
+                (0..record.len()).map(|i| format!("c{i}")).collect()
+            } else {
+                header_names(&record, line)?
+            };
+            key_index = match &options.key_column {
+                Some(column) => Some(find_column(&header, column, options.no_header)?),
+                None => None,
+            };
+            prefixes = column_prefixes(&header);
+            names = Some(header);
+            if !options.no_header {
+                continue;
+            }
+        }
+        let columns = names.as_ref().expect("set above");
+        if record.len() != columns.len() {
+            return Err(Error::bad_input_at(
+                line,
+                format!("the row has {} fields but the header has {}", record.len(), columns.len()),
+            ));
+        }
+        json.clear();
+        for (i, field) in record.iter().enumerate() {
+            let text = std::str::from_utf8(field).map_err(|_| Error::BadInput {
+                line: Some(line),
+                column: Some(columns[i].clone()),
+                what: "the field is not valid UTF-8".into(),
+            })?;
+            json.extend_from_slice(&prefixes[i]);
+            if options.infer_types {
+                write_inferred(&mut json, text);
+            } else {
+                write_json_string(&mut json, text);
+            }
+        }
+        json.push(b'}');
+        let key = match key_index {
+            Some(k) => {
+                // Checked UTF-8 above.
+                let key = std::str::from_utf8(&record[k]).expect("checked");
+                if let Some(problem) = crate::store::format::key_problem(key) {
+                    return Err(Error::BadInput {
+                        line: Some(line),
+                        column: Some(columns[k].clone()),
+                        what: problem,
+                    });
+                }
+                std::borrow::Cow::Borrowed(key)
+            }
+            None => std::borrow::Cow::Owned(writer.next_auto_key()),
+        };
+        writer.put(&key, &json, true, on_duplicate).map_err(|e| e.at_line(line))?;
+    }
+    Ok(writer.summary())
+}
+
+fn csv_error(e: csv::Error) -> Error {
+    let line = e.position().map(|p| p.line());
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => Error::io("cannot read the CSV input", io),
+        other => Error::BadInput { line, column: None, what: format!("{other:?}") },
+    }
+}
+
+fn header_names(record: &csv::ByteRecord, line: u64) -> Result<Vec<String>> {
+    let mut names: Vec<String> = Vec::with_capacity(record.len());
+    for (i, field) in record.iter().enumerate() {
+        let name = std::str::from_utf8(field).map_err(|_| Error::BadInput {
+            line: Some(line),
+            column: Some(i.to_string()),
+            what: "the header name is not valid UTF-8".into(),
+        })?;
+        if names.iter().any(|n| n == name) {
+            return Err(Error::BadInput {
+                line: Some(line),
+                column: Some(name.to_string()),
+                what: format!("the header names the column {name:?} twice"),
+            });
+        }
+        names.push(name.to_string());
+    }
+    Ok(names)
+}
+
+fn find_column(names: &[String], column: &str, allow_number: bool) -> Result<usize> {
+    if let Some(i) = names.iter().position(|n| n == column) {
+        return Ok(i);
+    }
+    if allow_number && let Ok(i) = column.parse::<usize>() && i < names.len() {
+        return Ok(i);
+    }
+    Err(Error::BadInput {
+        line: Some(1),
+        column: Some(column.to_string()),
+        what: format!("there is no key column {column:?}; the columns are {}", names.join(", ")),
+    })
+}
+
+/// `{"name":` for the first column, `,"name":` for the others.
+fn column_prefixes(names: &[String]) -> Vec<Vec<u8>> {
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let mut prefix = vec![if i == 0 { b'{' } else { b',' }];
+            write_json_string(&mut prefix, name);
+            prefix.push(b':');
+            prefix
+        })
+        .collect()
+}
+
+/// Appends `text` as a JSON string, escaped exactly as serde_json escapes it.
+pub fn write_json_string(out: &mut Vec<u8>, text: &str) {
+    let bytes = text.as_bytes();
+    if !bytes.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\') {
+        out.reserve(bytes.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+        return;
+    }
+    serde_json::to_writer(&mut *out, text).expect("writing to a Vec cannot fail");
+}
+
+/// `--infer-types`: numbers (JSON's grammar, no leading zeros), `true`/`false`, empty as
+/// `null`; anything else stays a string.
+fn write_inferred(out: &mut Vec<u8>, text: &str) {
+    if text.is_empty() {
+        out.extend_from_slice(b"null");
+    } else if text == "true" || text == "false" || is_json_number(text.as_bytes()) {
+        out.extend_from_slice(text.as_bytes());
+    } else {
+        write_json_string(out, text);
+    }
+}
+
+/// Whether `s` matches JSON's number grammar: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
+pub fn is_json_number(s: &[u8]) -> bool {
+    let mut i = 0;
+    let n = s.len();
+    if i < n && s[i] == b'-' {
+        i += 1;
+    }
+    if i >= n {
+        return false;
+    }
+    if s[i] == b'0' {
+        i += 1;
+    } else if s[i].is_ascii_digit() {
+        while i < n && s[i].is_ascii_digit() {
+            i += 1;
+        }
+    } else {
+        return false;
+    }
+    if i < n && s[i] == b'.' {
+        i += 1;
+        let start = i;
+        while i < n && s[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i == start {
+            return false;
+        }
+    }
+    if i < n && (s[i] == b'e' || s[i] == b'E') {
+        i += 1;
+        if i < n && (s[i] == b'+' || s[i] == b'-') {
+            i += 1;
+        }
+        let start = i;
+        while i < n && s[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i == start {
+            return false;
+        }
+    }
+    i == n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_number_grammar() {
+        for yes in ["0", "-0", "7", "-12", "1.5", "1e10", "1E+3", "-0.25e-2", "12345678901234567890"] {
+            assert!(is_json_number(yes.as_bytes()), "{yes}");
+        }
+        for no in ["", "-", "007", "01", "1.", ".5", "+1", "NaN", "inf", "1e", "1x", "0x10", " 1"] {
+            assert!(!is_json_number(no.as_bytes()), "{no}");
+        }
+    }
+
+    #[test]
+    fn strings_escape_like_serde_json() {
+        for text in ["plain", "quo\"te", "back\\slash", "tab\there", "nl\nx", "\u{1}", "é ü 日本"] {
+            let mut out = Vec::new();
+            write_json_string(&mut out, text);
+            assert_eq!(out, serde_json::to_vec(text).unwrap());
+        }
+    }
+}

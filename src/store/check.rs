@@ -1,0 +1,544 @@
+//! `check` and `check --repair`: verify every byte the commit point covers, and bring a
+//! damaged store back to a state that passes, without ever dropping a committed record that
+//! passes its checksum.
+//!
+//! The check reads the files leniently (it maps what is there, not what the header promises)
+//! so that a truncated or damaged store is reported problem by problem instead of failing to
+//! open. An uncommitted tail, a torn write of the uncommitted header slot and index slots of an
+//! interrupted batch are what a crash leaves; they are reported as notes, not problems.
+
+use std::fs::File;
+use std::path::Path;
+
+use zerocopy::FromBytes;
+
+use super::format::{
+    ENTRY_SIZE, Entry, HEADER_FILE, HEADER_FILE_SIZE, HeaderSlot, body_file, index_file, key_hash32,
+    key_problem, lookup_file, record_crc,
+};
+use super::header::{SlotState, read_header};
+use super::index;
+use super::map::Map;
+use super::reader::{State, Store, check_store_dir, entry_problem, open_store_file};
+use super::vacuum::VACUUM_DIR;
+use super::writer::{Counts, OnDuplicate, Recovery, WriteOptions, Writer, create_store};
+use crate::error::{Error, IoContext, Result};
+
+/// How thoroughly to check.
+#[derive(Debug, Clone, Copy)]
+pub struct CheckOptions {
+    /// Structure only: no body checksums.
+    pub quick: bool,
+    /// Stop after this many problems.
+    pub max_errors: usize,
+}
+
+impl Default for CheckOptions {
+    fn default() -> Self {
+        CheckOptions { quick: false, max_errors: 100 }
+    }
+}
+
+/// What part of the store a problem is in; repair acts on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Part {
+    Header,
+    Files,
+    Record,
+    Index,
+    Counts,
+}
+
+/// One thing wrong with a store.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Problem {
+    pub file: String,
+    pub offset: u64,
+    pub key: Option<String>,
+    pub what: String,
+    #[serde(skip)]
+    pub part: Part,
+    /// The lookup entry concerned, for record problems.
+    #[serde(skip)]
+    pub entry: Option<u64>,
+}
+
+/// The outcome of a check.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct CheckReport {
+    pub ok: bool,
+    pub problems: Vec<Problem>,
+    /// Things worth knowing that are not damage (an uncommitted tail after a crash, ...).
+    pub notes: Vec<String>,
+    pub entries: u64,
+    pub records: u64,
+    pub body_bytes_checked: u64,
+    /// `max_errors` was reached; more problems may exist.
+    pub stopped_early: bool,
+}
+
+struct Checker {
+    options: CheckOptions,
+    report: CheckReport,
+}
+
+impl Checker {
+    /// Records a problem; `false` once the limit is reached.
+    fn problem(&mut self, part: Part, file: &str, offset: u64, key: Option<&str>, entry: Option<u64>, what: impl Into<String>) -> bool {
+        if self.report.problems.len() >= self.options.max_errors {
+            self.report.stopped_early = true;
+            return false;
+        }
+        self.report.problems.push(Problem {
+            file: file.to_string(),
+            offset,
+            key: key.map(str::to_string),
+            what: what.into(),
+            part,
+            entry,
+        });
+        self.report.problems.len() < self.options.max_errors
+    }
+
+    fn full(&self) -> bool {
+        self.report.problems.len() >= self.options.max_errors
+    }
+}
+
+/// The files of the committed state, mapped as far as they go.
+struct Lenient {
+    header: HeaderSlot,
+    body: Map,
+    lookup: Map,
+    index: Option<super::reader::IndexMap>,
+}
+
+impl Lenient {
+    fn entries(&self) -> u64 {
+        (self.lookup.len() / ENTRY_SIZE) as u64
+    }
+    fn entry(&self, i: u64) -> Entry {
+        let at = i as usize * ENTRY_SIZE;
+        Entry::read_from_bytes(&self.lookup.bytes()[at..at + ENTRY_SIZE]).expect("entry size")
+    }
+}
+
+/// Checks the store at `dir`. `progress(done, total)` counts body bytes.
+pub fn check(dir: &Path, options: CheckOptions, progress: &mut dyn FnMut(u64, u64)) -> Result<CheckReport> {
+    check_store_dir(dir)?;
+    let mut checker = Checker { options, report: CheckReport::default() };
+    if let Some(files) = check_header_and_files(dir, &mut checker)? {
+        check_entries(&files, &mut checker, progress);
+        if !checker.full() {
+            check_index(&files, &mut checker);
+        }
+        if checker.report.problems.is_empty() {
+            check_counts(dir, &files, &mut checker)?;
+        }
+    }
+    checker.report.ok = checker.report.problems.is_empty();
+    Ok(checker.report)
+}
+
+fn check_header_and_files(dir: &Path, c: &mut Checker) -> Result<Option<Lenient>> {
+    let header_file = match open_store_file(dir, HEADER_FILE, false) {
+        Ok(f) => f,
+        Err(e) => {
+            return Err(if e.kind() == std::io::ErrorKind::NotFound {
+                Error::NotAStore { path: dir.into(), why: "it has no header file".into() }
+            } else {
+                super::reader::open_error(dir, HEADER_FILE, e)
+            });
+        }
+    };
+    let header_len = header_file.metadata().context(|| "cannot stat the header".into())?.len();
+    let read = match read_header(&header_file, dir) {
+        Ok(read) => read,
+        Err(Error::Corrupt { what, .. }) => {
+            c.problem(Part::Header, HEADER_FILE, 0, None, None, what);
+            return Ok(None);
+        }
+        Err(e) => return Err(e),
+    };
+    let header = *read.slot();
+    let other = 1 - read.current;
+    let other_offset = super::format::HEADER_SLOT_OFFSETS[other];
+    match &read.slots[other] {
+        SlotState::Valid(_) => {}
+        SlotState::BadChecksum => {
+            let seq = u64::from_le_bytes(read.raw[other][16..24].try_into().expect("8 bytes"));
+            if seq > header.commit_seq.get() {
+                c.report.notes.push(format!(
+                    "header slot {other} holds a torn write of an uncommitted header (a crash); the commit point in slot {} is intact",
+                    read.current
+                ));
+            } else {
+                c.problem(Part::Header, HEADER_FILE, other_offset, None, None, format!("header slot {other} fails its checksum"));
+            }
+        }
+        SlotState::BadMagic => {
+            c.problem(Part::Header, HEADER_FILE, other_offset, None, None, format!("header slot {other} does not start with the magic bytes"));
+        }
+        SlotState::Missing => {
+            c.problem(Part::Header, HEADER_FILE, header_len, None, None, format!("the header file is truncated ({header_len} of {HEADER_FILE_SIZE} bytes)"));
+        }
+        SlotState::NewerVersion(_) => unreachable!("read_header refuses newer versions"),
+    }
+    if header.index_dirty() {
+        c.report.notes.push("a writer was interrupted after touching the index; readers ignore its slots and the next writer clears them".into());
+    }
+    let generation = header.generation.get();
+    let body = open_mapped(dir, &body_file(generation), header.body_len.get(), c)?;
+    let lookup = open_mapped(dir, &lookup_file(generation), header.entry_count.get() * ENTRY_SIZE as u64, c)?;
+    let capacity = header.index_capacity.get();
+    let index_name = index_file(header.index_id.get());
+    let index = if !capacity.is_power_of_two() || capacity < index::MIN_CAPACITY || capacity > 1 << 40 {
+        c.problem(Part::Index, HEADER_FILE, 40, None, None, format!("index capacity {capacity} is not valid"));
+        None
+    } else {
+        match open_store_file(dir, &index_name, false) {
+            Ok(file) => {
+                let len = file.metadata().context(|| format!("cannot stat {index_name}"))?.len();
+                if len != capacity * 8 {
+                    c.problem(Part::Index, &index_name, len.min(capacity * 8), None, None, format!("index is {len} bytes, expected {}", capacity * 8));
+                    None
+                } else {
+                    let map = Map::new(&file, len).context(|| format!("cannot map {index_name}"))?;
+                    Some(super::reader::IndexMap { map, capacity })
+                }
+            }
+            Err(e) => {
+                c.problem(Part::Index, &index_name, 0, None, None, format!("cannot open: {e}"));
+                None
+            }
+        }
+    };
+    let (Some(body), Some(lookup)) = (body, lookup) else { return Ok(None) };
+    Ok(Some(Lenient { header, body, lookup, index }))
+}
+
+/// Maps up to `committed` bytes of a generation file, reporting a short file or a tail.
+fn open_mapped(dir: &Path, name: &str, committed: u64, c: &mut Checker) -> Result<Option<Map>> {
+    let file: File = match open_store_file(dir, name, false) {
+        Ok(f) => f,
+        Err(e) => {
+            let what = if e.raw_os_error() == Some(libc::ELOOP) { "is a symbolic link".to_string() } else { format!("cannot open: {e}") };
+            c.problem(Part::Files, name, 0, None, None, what);
+            return Ok(None);
+        }
+    };
+    let len = file.metadata().context(|| format!("cannot stat {name}"))?.len();
+    if len < committed {
+        c.problem(Part::Files, name, len, None, None, format!("file is truncated: {len} bytes, the commit point covers {committed}"));
+    } else if len > committed {
+        c.report.notes.push(format!("{name} has an uncommitted tail of {} bytes (an interrupted write; the next writer drops it)", len - committed));
+    }
+    let mapped = len.min(committed);
+    Ok(Some(Map::new(&file, mapped).context(|| format!("cannot map {name}"))?))
+}
+
+fn check_entries(files: &Lenient, c: &mut Checker, progress: &mut dyn FnMut(u64, u64)) {
+    let generation = files.header.generation.get();
+    let lookup_name = lookup_file(generation);
+    let body_name = body_file(generation);
+    let body = files.body.bytes();
+    let body_len = body.len() as u64;
+    let committed = files.header.entry_count.get();
+    let available = files.entries();
+    c.report.entries = committed;
+    let mut previous_end = 0u64;
+    let mut released = 0usize;
+    let mut last_progress = 0u64;
+    let total = files.header.body_len.get();
+    for i in 0..available {
+        if c.full() {
+            return;
+        }
+        let entry = files.entry(i);
+        let at = i * ENTRY_SIZE as u64;
+        if let Some(what) = entry_problem(&entry, body_len) {
+            c.problem(Part::Record, &lookup_name, at, None, Some(i), format!("entry {i}: {what}"));
+            continue;
+        }
+        let start = entry.offset() as usize;
+        let key_bytes = &body[start..start + entry.key_len()];
+        let key = std::str::from_utf8(key_bytes).ok();
+        let Some(key) = key else {
+            c.problem(Part::Record, &body_name, entry.offset(), None, Some(i), format!("entry {i}: the key is not UTF-8"));
+            continue;
+        };
+        if let Some(what) = key_problem(key) {
+            c.problem(Part::Record, &body_name, entry.offset(), Some(key), Some(i), format!("entry {i}: {what}"));
+            continue;
+        }
+        if key_hash32(key_bytes) != entry.key_hash.get() {
+            c.problem(Part::Record, &body_name, entry.offset(), Some(key), Some(i), format!("entry {i}: the key does not match its hash"));
+            continue;
+        }
+        if !entry.is_tombstone() {
+            c.report.records += 1;
+            if entry.offset() < previous_end {
+                c.problem(Part::Record, &lookup_name, at, Some(key), Some(i), format!("entry {i}: the record overlaps the one before it"));
+            }
+            previous_end = entry.end();
+        }
+        if !c.options.quick {
+            let value: &[u8] = if entry.is_tombstone() { &[] } else { &body[start + entry.key_len()..entry.end() as usize] };
+            if record_crc(key_bytes, value) != entry.crc32.get() {
+                c.problem(Part::Record, &body_name, entry.offset(), Some(key), Some(i), format!("entry {i}: checksum mismatch"));
+            }
+            if !entry.is_tombstone() {
+                c.report.body_bytes_checked += entry.record_len();
+            }
+        }
+        let done = entry.end();
+        if done >= last_progress + (16 << 20) {
+            progress(done, total);
+            last_progress = done;
+            files.body.release(released, start);
+            released = start;
+            files.lookup.release(0, at as usize);
+        }
+    }
+    if available < committed {
+        c.problem(Part::Files, &lookup_name, available * ENTRY_SIZE as u64, None, None, format!("{} committed entries are missing", committed - available));
+    }
+    progress(total, total);
+}
+
+fn check_index(files: &Lenient, c: &mut Checker) {
+    let Some(index) = &files.index else { return };
+    let name = index_file(files.header.index_id.get());
+    let entries = files.entries();
+    let committed = files.header.entry_count.get();
+    let dirty = files.header.index_dirty();
+    let mut filled = 0u64;
+    let mut stale = 0u64;
+    for slot_number in 0..index.capacity {
+        let value = index.map.load_u64(slot_number as usize);
+        let Some(entry) = index::slot_entry(value) else { continue };
+        if entry >= committed {
+            if dirty {
+                stale += 1;
+                continue;
+            }
+            if !c.problem(Part::Index, &name, slot_number * 8, None, None, format!("slot {slot_number} points past the table (entry {entry})")) {
+                return;
+            }
+            continue;
+        }
+        filled += 1;
+        if entry < entries && index::slot_tag(value) != index::tag(files.entry(entry).key_hash.get()) {
+            if dirty {
+                stale += 1;
+                filled -= 1;
+                continue;
+            }
+            if !c.problem(Part::Index, &name, slot_number * 8, None, Some(entry), format!("slot {slot_number} does not match entry {entry}")) {
+                return;
+            }
+        }
+    }
+    if stale > 0 {
+        c.report.notes.push(format!("{stale} index slots belong to an interrupted batch"));
+    }
+    if !dirty && filled != files.header.index_used.get() {
+        c.problem(Part::Index, &name, 0, None, None, format!("the index holds {filled} slots, the header says {}", files.header.index_used.get()));
+    }
+    use index::Slots;
+    for i in 0..entries {
+        let entry = files.entry(i);
+        let hash32 = entry.key_hash.get();
+        let wanted = index::slot(hash32, i);
+        let mask = index.capacity - 1;
+        let mut at = index::home(hash32, index.capacity);
+        let mut found = false;
+        for _ in 0..index.capacity {
+            let value = index.slot(at);
+            if value == 0 {
+                break;
+            }
+            if value == wanted {
+                found = true;
+                break;
+            }
+            at = (at + 1) & mask;
+        }
+        if !found && !c.problem(Part::Index, &name, 0, None, Some(i), format!("entry {i} is missing from the index")) {
+            return;
+        }
+        if i % (1 << 20) == 0 {
+            index.map.release(0, index.map.len());
+        }
+    }
+}
+
+/// Recounts live, deleted and replaced records and their bytes, and compares with the header.
+fn check_counts(dir: &Path, files: &Lenient, c: &mut Checker) -> Result<()> {
+    let counts = recount(dir)?;
+    let h = &files.header;
+    let claimed = Counts {
+        live: h.live_count.get(),
+        deleted: h.deleted_count.get(),
+        replaced: h.replaced_count.get(),
+        live_bytes: h.live_bytes.get(),
+        dead_bytes: h.dead_bytes.get(),
+    };
+    if counts != claimed {
+        c.problem(Part::Counts, HEADER_FILE, 0, None, None, format!("the header's counts {claimed:?} disagree with the table's {counts:?}"));
+    }
+    Ok(())
+}
+
+/// Counts what the table holds, through the index.
+fn recount(dir: &Path) -> Result<Counts> {
+    let store = Store::open(dir)?;
+    let mut counts = Counts::default();
+    let mut tombstones = false;
+    for i in 0..store.entry_count() {
+        if store.raw_entry(i).flags() & (super::format::FLAG_TOMBSTONE | super::format::FLAG_REPLACES) != 0 {
+            tombstones = true;
+            break;
+        }
+    }
+    for i in 0..store.entry_count() {
+        let record = store.record_at(i, false)?;
+        if record.entry.is_tombstone() {
+            continue;
+        }
+        let state = if tombstones { store.state_of(i, record.key)? } else { State::Live };
+        let bytes = record.entry.record_len();
+        match state {
+            State::Live => {
+                counts.live += 1;
+                counts.live_bytes += bytes;
+            }
+            State::Deleted => {
+                counts.deleted += 1;
+                counts.dead_bytes += bytes;
+            }
+            State::Replaced => {
+                counts.replaced += 1;
+                counts.dead_bytes += bytes;
+            }
+        }
+    }
+    Ok(counts)
+}
+
+/// What `check --repair` did.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct RepairReport {
+    pub recovery: Recovery,
+    pub actions: Vec<String>,
+    /// Records that fail their checksum (or lie outside the files), found before repairing.
+    pub corrupt_records: Vec<Problem>,
+    /// The check after repairing.
+    pub after: CheckReport,
+}
+
+/// Repairs the store at `dir`: drops an uncommitted tail, rewrites a damaged header slot,
+/// rebuilds the index and the counts; with `drop_corrupt`, writes a new generation without
+/// the records that fail their checksum. A committed record that passes is never dropped.
+pub fn repair(dir: &Path, options: WriteOptions, drop_corrupt: bool) -> Result<RepairReport> {
+    let mut writer = Writer::open(dir, options)?;
+    let mut report = RepairReport { recovery: writer.recovery().clone(), ..RepairReport::default() };
+    let all = CheckOptions { quick: false, max_errors: usize::MAX };
+    let before = check(dir, all, &mut |_, _| {})?;
+    let has = |part: Part| before.problems.iter().any(|p| p.part == part);
+    report.corrupt_records = before.problems.iter().filter(|p| matches!(p.part, Part::Record | Part::Files)).cloned().collect();
+    if has(Part::Header) {
+        writer.republish()?;
+        report.actions.push("rewrote the damaged header slot from the commit point".into());
+    }
+    if !report.corrupt_records.is_empty() && drop_corrupt {
+        let dropped = rewrite_without_corrupt(dir, &mut writer, options)?;
+        report.actions.push(format!("wrote a new generation without {dropped} damaged records"));
+    } else {
+        if has(Part::Index) && !has(Part::Files) {
+            writer.rebuild_index()?;
+            report.actions.push("rebuilt the index from the lookup table".into());
+        }
+        if has(Part::Counts) || (has(Part::Index) && !has(Part::Files) && report.corrupt_records.is_empty()) {
+            drop(writer);
+            let counts = recount(dir)?;
+            writer = Writer::open(dir, options)?;
+            writer.publish_counts(&counts)?;
+            report.actions.push("recounted the records into the header".into());
+        }
+    }
+    drop(writer);
+    report.after = check(dir, all, &mut |_, _| {})?;
+    Ok(report)
+}
+
+/// Replays every readable entry into a new generation: good records are appended (a later
+/// one replacing an earlier one, as they did), tombstones delete again, and a damaged record
+/// whose key is intact deletes its key, so that an older version it had replaced stays gone.
+/// Returns how many damaged entries were left out.
+fn rewrite_without_corrupt(dir: &Path, writer: &mut Writer, options: WriteOptions) -> Result<u64> {
+    let built = dir.join(VACUUM_DIR);
+    if built.exists() {
+        std::fs::remove_dir_all(&built).context(|| format!("cannot remove {}", built.display()))?;
+    }
+    let mut scratch = Checker { options: CheckOptions { quick: true, max_errors: 0 }, report: CheckReport::default() };
+    let files = check_header_and_files(dir, &mut scratch)?
+        .ok_or_else(|| Error::corrupt(HEADER_FILE, 0, "the store's files cannot be read at all"))?;
+    create_store(&built, WriteOptions { wait: false, ..options })?;
+    let mut target = Writer::open(&built, WriteOptions { wait: false, ..options })?;
+    let body = files.body.bytes();
+    let mut dropped = 0u64;
+    let result = (|| {
+        for i in 0..files.entries() {
+            crate::interrupt::check()?;
+            let entry = files.entry(i);
+            let key_end = entry.offset().saturating_add(entry.key_len() as u64);
+            let key = if entry.key_len() > 0 && key_end <= body.len() as u64 {
+                let bytes = &body[entry.offset() as usize..key_end as usize];
+                std::str::from_utf8(bytes).ok().filter(|k| key_problem(k).is_none() && key_hash32(bytes) == entry.key_hash.get())
+            } else {
+                None
+            };
+            let intact = entry_problem(&entry, body.len() as u64).is_none() && key.is_some() && {
+                let start = entry.offset() as usize;
+                let value: &[u8] = if entry.is_tombstone() { &[] } else { &body[start + entry.key_len()..entry.end() as usize] };
+                record_crc(&body[start..start + entry.key_len()], value) == entry.crc32.get()
+            };
+            match (intact, key) {
+                (true, Some(key)) if entry.is_tombstone() => {
+                    target.delete(key)?;
+                }
+                (true, Some(key)) => {
+                    let start = entry.offset() as usize + entry.key_len();
+                    let value = &body[start..entry.end() as usize];
+                    target.put(key, value, entry.is_json(), OnDuplicate::Replace)?;
+                }
+                (false, Some(key)) => {
+                    dropped += 1;
+                    target.delete(key)?;
+                }
+                (_, None) => dropped += 1,
+            }
+        }
+        target.commit()?;
+        Ok(())
+    })();
+    if let Err(e) = result {
+        let _ = target.abort();
+        drop(target);
+        let _ = std::fs::remove_dir_all(&built);
+        return Err(e);
+    }
+    let built_header = *target.committed();
+    drop(target);
+    let mut next = *writer.committed();
+    next.live_count = built_header.live_count;
+    next.deleted_count = built_header.deleted_count;
+    next.replaced_count = built_header.replaced_count;
+    next.live_bytes = built_header.live_bytes;
+    next.dead_bytes = built_header.dead_bytes;
+    drop(files);
+    writer.install_generation(&built, next)?;
+    Ok(dropped)
+}

@@ -1,0 +1,146 @@
+//! The commit point: two checksummed header slots with a sequence number, as LMDB does with
+//! its meta pages. A writer always overwrites the slot that is *not* the newest, then fsyncs;
+//! a reader takes the newest slot whose checksum holds. A torn write therefore leaves the
+//! previous commit in force.
+
+use std::fs::File;
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+
+use zerocopy::{FromBytes, FromZeros, IntoBytes};
+
+use super::format::{
+    FORMAT_VERSION, HEADER_FILE, HEADER_SLOT_OFFSETS, HEADER_SLOT_SIZE, HeaderSlot, MAGIC,
+};
+use crate::error::{Error, IoContext, Result};
+
+/// What one slot of the header holds.
+#[derive(Debug, Clone)]
+pub enum SlotState {
+    /// Magic, version and checksum are good.
+    Valid(HeaderSlot),
+    /// Magic is right but the version is newer than this build.
+    NewerVersion(u32),
+    /// Magic is right but the checksum fails (a torn or damaged write).
+    BadChecksum,
+    /// The slot does not start with the magic (never written, or not a store).
+    BadMagic,
+    /// The file ends before the slot does.
+    Missing,
+}
+
+/// Both slots as read, and which one is in force.
+#[derive(Debug, Clone)]
+pub struct HeaderRead {
+    pub slots: [SlotState; 2],
+    /// The raw bytes of both slots, so that an aborted writer can restore them exactly.
+    pub raw: [[u8; HEADER_SLOT_SIZE]; 2],
+    /// Index (0 or 1) of the newest valid slot.
+    pub current: usize,
+}
+
+impl HeaderRead {
+    pub fn slot(&self) -> &HeaderSlot {
+        match &self.slots[self.current] {
+            SlotState::Valid(slot) => slot,
+            _ => unreachable!("current always names a valid slot"),
+        }
+    }
+}
+
+/// Reads and validates both slots of an open header file.
+pub fn read_header(file: &File, dir: &Path) -> Result<HeaderRead> {
+    let mut raw = [[0u8; HEADER_SLOT_SIZE]; 2];
+    let mut slots = [SlotState::Missing, SlotState::Missing];
+    for (i, offset) in HEADER_SLOT_OFFSETS.iter().enumerate() {
+        let got = read_fully_at(file, &mut raw[i], *offset)
+            .context(|| format!("cannot read {}", dir.join(HEADER_FILE).display()))?;
+        slots[i] = if got < HEADER_SLOT_SIZE { SlotState::Missing } else { classify(&raw[i]) };
+    }
+    let valid: Vec<(usize, u64)> = slots
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| match s {
+            SlotState::Valid(slot) => Some((i, slot.commit_seq.get())),
+            _ => None,
+        })
+        .collect();
+    if let Some(found) = slots.iter().find_map(|s| match s {
+        SlotState::NewerVersion(v) => Some(*v),
+        _ => None,
+    }) {
+        // A newer writer has touched this store: refuse it whole rather than read an older
+        // slot that may no longer describe the files.
+        return Err(Error::UnsupportedVersion { found, supported: FORMAT_VERSION });
+    }
+    let Some(&(current, _)) = valid.iter().max_by_key(|(_, seq)| *seq) else {
+        let any_magic = slots.iter().any(|s| matches!(s, SlotState::BadChecksum));
+        return Err(if any_magic {
+            Error::corrupt(HEADER_FILE, 0, "both header slots fail their checksum")
+        } else {
+            Error::NotAStore {
+                path: dir.to_path_buf(),
+                why: "its header file does not start with the mmstore magic bytes".into(),
+            }
+        });
+    };
+    Ok(HeaderRead { slots, raw, current })
+}
+
+fn classify(bytes: &[u8; HEADER_SLOT_SIZE]) -> SlotState {
+    let slot = HeaderSlot::read_from_bytes(bytes).expect("slot size is checked at compile time");
+    if slot.magic != MAGIC {
+        return SlotState::BadMagic;
+    }
+    let version = slot.format_version.get();
+    if version > FORMAT_VERSION || version == 0 {
+        return SlotState::NewerVersion(version);
+    }
+    if slot.slot_size.get() as usize != HEADER_SLOT_SIZE
+        || slot.checksum.get() != slot.compute_checksum()
+    {
+        return SlotState::BadChecksum;
+    }
+    SlotState::Valid(slot)
+}
+
+/// Writes `slot` (sealed here) into slot number `which` and makes it durable when `sync`.
+pub fn write_slot(file: &File, which: usize, slot: &mut HeaderSlot, sync: bool) -> Result<()> {
+    slot.seal();
+    write_raw_slot(file, which, slot.as_bytes(), sync)
+}
+
+/// Writes raw slot bytes (used to restore a slot exactly when a batch is aborted).
+pub fn write_raw_slot(file: &File, which: usize, bytes: &[u8], sync: bool) -> Result<()> {
+    file.write_all_at(bytes, HEADER_SLOT_OFFSETS[which])
+        .context(|| "cannot write the store header".to_string())?;
+    if sync {
+        file.sync_data().context(|| "cannot sync the store header".to_string())?;
+    }
+    Ok(())
+}
+
+fn read_fully_at(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
+    let mut done = 0;
+    while done < buf.len() {
+        match file.read_at(&mut buf[done..], offset + done as u64) {
+            Ok(0) => break,
+            Ok(n) => done += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(done)
+}
+
+/// A fresh slot for a new, empty store.
+pub fn empty_slot(created_unix: u64, index_capacity: u64) -> HeaderSlot {
+    let mut slot = HeaderSlot::new_zeroed();
+    slot.commit_seq = 1.into();
+    slot.generation = 0.into();
+    slot.index_id = 0.into();
+    slot.index_capacity = index_capacity.into();
+    slot.created_unix = created_unix.into();
+    slot.seal();
+    slot
+}

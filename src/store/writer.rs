@@ -1,0 +1,1153 @@
+//! The write side: one [`Writer`] per process holding the store's writer lock. A writer runs
+//! one batch at a time; a batch either commits whole or leaves the store byte for byte as it
+//! was (`abort`, or a crash at any instant, see `docs/FORMAT.md`).
+//!
+//! Write order, which is the crash argument:
+//! 1. (first change to the committed index only) the non-current header slot gets a copy of
+//!    the commit point flagged "index dirty", fsynced: if we die from here on, the next writer
+//!    scrubs the slots we added;
+//! 2. records are appended to `body`, entries to `lookup`, slots filled in `index` (or a new,
+//!    larger index file that no header names yet);
+//! 3. `body`, `lookup` and `index` are fsynced (and the directory, for a new index file);
+//! 4. the non-current header slot gets the new commit point, fsynced. This is the commit.
+//! 5. only then is a replaced index file removed.
+
+use std::borrow::Cow;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize as _;
+use zerocopy::{FromBytes, IntoBytes};
+
+use super::format::{
+    ENTRY_SIZE, Entry, FLAG_JSON, FLAG_REPLACES, FLAG_TOMBSTONE, HEADER_FILE, HEADER_FILE_SIZE,
+    HEADER_FLAG_INDEX_DIRTY, HEADER_SLOT_SIZE, HeaderSlot, LOCK_FILE, MAX_OFFSET, body_file,
+    index_file, key_hash, lookup_file, record_crc,
+};
+use super::header::{self, read_header};
+use super::index::{self, Slots};
+use super::lock::WriterLock;
+use super::map::{Map, MapMut};
+use super::reader::{check_store_dir, entry_problem, open_error, open_store_file};
+use crate::error::{Error, IoContext, Result};
+use crate::failpoint;
+
+/// How a writer behaves.
+#[derive(Debug, Clone, Copy)]
+pub struct WriteOptions {
+    /// fsync before and after the commit point (off: faster, not crash-safe).
+    pub sync: bool,
+    /// Wait for the writer lock instead of failing with [`Error::Locked`].
+    pub wait: bool,
+}
+
+impl Default for WriteOptions {
+    fn default() -> Self {
+        WriteOptions { sync: true, wait: false }
+    }
+}
+
+/// What to do when a key being appended is already live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OnDuplicate {
+    /// Abort the batch (bad input, exit 3).
+    #[default]
+    Error,
+    /// Tombstone the old record and append the new one.
+    Replace,
+    /// Keep the old record; the new one is not stored.
+    Skip,
+}
+
+/// What became of one appended record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PutOutcome {
+    Added,
+    Replaced,
+    Skipped,
+}
+
+/// Record counts and byte totals of a committed state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Counts {
+    pub live: u64,
+    pub deleted: u64,
+    pub replaced: u64,
+    pub live_bytes: u64,
+    pub dead_bytes: u64,
+}
+
+/// What became of one delete.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeleteOutcome {
+    Deleted,
+    /// The key is not in the store.
+    Missing,
+    /// The key was deleted earlier in the same batch.
+    AlreadyDeleted,
+}
+
+/// What a batch did, for summaries.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct BatchSummary {
+    pub added: u64,
+    pub replaced: u64,
+    pub skipped: u64,
+    pub deleted: u64,
+    /// Key and value bytes appended to the body.
+    pub bytes: u64,
+}
+
+const BODY_BUFFER: usize = 4 << 20;
+const LOOKUP_BUFFER: usize = 1 << 20;
+const WRITE_BEHIND: u64 = 16 << 20;
+const DIRECT_VALUE: usize = 1 << 20;
+
+/// The writer's index: a writable map of the index file.
+#[derive(Debug)]
+struct IndexMut {
+    id: u64,
+    capacity: u64,
+    file: File,
+    map: MapMut,
+}
+
+impl Slots for IndexMut {
+    fn capacity(&self) -> u64 {
+        self.capacity
+    }
+    fn slot(&self, i: u64) -> u64 {
+        self.map.load_u64(i as usize)
+    }
+}
+
+/// A batch in progress.
+#[derive(Debug, Default)]
+struct Batch {
+    /// Entries, committed and pending.
+    entries: u64,
+    /// Body bytes, committed and pending.
+    body_len: u64,
+    body_buf: Vec<u8>,
+    /// Body bytes written to the file so far (committed included).
+    body_flushed: u64,
+    body_hinted: u64,
+    lookup_buf: Vec<u8>,
+    /// Entries written to the lookup file so far (committed included).
+    lookup_flushed: u64,
+    lookup_hinted: u64,
+    next_seq: u64,
+    live: u64,
+    deleted: u64,
+    replaced: u64,
+    live_bytes: u64,
+    dead_bytes: u64,
+    index_used: u64,
+    /// The committed index file was changed and the header says so.
+    dirty_marked: bool,
+    /// The index outgrew its file: the committed one, kept to be scrubbed or removed.
+    replaced_index: Option<IndexMut>,
+    /// The header slot the dirty mark overwrote, to put back on abort.
+    saved_slot: Option<[u8; HEADER_SLOT_SIZE]>,
+    summary: BatchSummary,
+    active: bool,
+}
+
+/// The one writer of a store.
+#[derive(Debug)]
+pub struct Writer {
+    dir: PathBuf,
+    options: WriteOptions,
+    _lock: WriterLock,
+    header_file: File,
+    raw_slots: [[u8; HEADER_SLOT_SIZE]; 2],
+    current_slot: usize,
+    committed: HeaderSlot,
+    body_file: File,
+    lookup_file: File,
+    body_map: Map,
+    lookup_map: Map,
+    index: IndexMut,
+    batch: Batch,
+    recovery: Recovery,
+}
+
+/// What opening the writer did to bring the store back to its commit point.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Recovery {
+    /// Uncommitted bytes dropped from the end of the body.
+    pub body_tail: u64,
+    /// Uncommitted bytes dropped from the end of the lookup table.
+    pub lookup_tail: u64,
+    /// Index slots of an interrupted batch cleared.
+    pub index_scrubbed: bool,
+    /// Files of an interrupted vacuum, repair or index growth removed.
+    pub leftovers: Vec<String>,
+}
+
+impl Recovery {
+    pub fn is_empty(&self) -> bool {
+        *self == Recovery::default()
+    }
+}
+
+pub(crate) fn now_unix() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// Makes a new, empty store at `dir`. The store is built in a temporary directory beside it
+/// and renamed into place, so a crash never leaves half a store under the final name.
+pub fn create_store(dir: &Path, options: WriteOptions) -> Result<()> {
+    if fs::symlink_metadata(dir).is_ok() {
+        return Err(Error::StoreExists { path: dir.to_path_buf() });
+    }
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = dir.file_name().ok_or_else(|| Error::NotAStore {
+        path: dir.to_path_buf(),
+        why: "the path has no final component".into(),
+    })?;
+    let tmp = parent.join(format!(".{}.creating-{}", name.to_string_lossy(), std::process::id()));
+    let result = (|| {
+        fs::create_dir(&tmp).context(|| format!("cannot create {}", tmp.display()))?;
+        let capacity = index::MIN_CAPACITY;
+        let mut slot = header::empty_slot(now_unix(), capacity);
+        let header_file = create_file(&tmp, HEADER_FILE)?;
+        header_file.set_len(HEADER_FILE_SIZE).context(|| "cannot size the header".into())?;
+        let mut older = slot;
+        older.commit_seq = 0.into();
+        header::write_slot(&header_file, 1, &mut older, false)?;
+        header::write_slot(&header_file, 0, &mut slot, false)?;
+        let files = [
+            (header_file, 0),
+            (create_file(&tmp, &body_file(0))?, 0),
+            (create_file(&tmp, &lookup_file(0))?, 0),
+            (create_file(&tmp, &index_file(0))?, capacity * 8),
+            (create_file(&tmp, LOCK_FILE)?, 0),
+        ];
+        for (file, len) in &files {
+            if *len > 0 {
+                file.set_len(*len).context(|| "cannot size the index".into())?;
+            }
+            if options.sync {
+                file.sync_all().context(|| "cannot sync a new store file".into())?;
+            }
+        }
+        if options.sync {
+            sync_dir(&tmp)?;
+        }
+        fs::rename(&tmp, dir).map_err(|e| {
+            if e.kind() == io::ErrorKind::AlreadyExists || e.raw_os_error() == Some(libc::ENOTEMPTY) {
+                Error::StoreExists { path: dir.to_path_buf() }
+            } else {
+                Error::io(format!("cannot create {}", dir.display()), e)
+            }
+        })?;
+        if options.sync {
+            sync_dir(&parent)?;
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = fs::remove_dir_all(&tmp);
+    }
+    result
+}
+
+fn create_file(dir: &Path, name: &str) -> Result<File> {
+    let path = dir.join(name);
+    OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .context(|| format!("cannot create {}", path.display()))
+}
+
+/// fsyncs a directory, so that the names of files created or removed in it are durable.
+pub fn sync_dir(dir: &Path) -> Result<()> {
+    let file = File::open(dir).context(|| format!("cannot open {}", dir.display()))?;
+    file.sync_all().context(|| format!("cannot sync {}", dir.display()))
+}
+
+impl Writer {
+    /// Opens the store at `dir` for writing: takes the lock, then brings the store back to
+    /// its last commit point (uncommitted tails truncated, index scrubbed, leftovers of an
+    /// interrupted vacuum removed).
+    pub fn open(dir: impl AsRef<Path>, options: WriteOptions) -> Result<Writer> {
+        let dir = dir.as_ref().to_path_buf();
+        check_store_dir(&dir)?;
+        if fs::symlink_metadata(dir.join(HEADER_FILE)).is_err() {
+            return Err(Error::NotAStore { path: dir.clone(), why: "it has no header file".into() });
+        }
+        let lock = WriterLock::acquire(&dir, options.wait)?;
+        let header_file = open_store_file(&dir, HEADER_FILE, true).map_err(|e| open_error(&dir, HEADER_FILE, e))?;
+        let header_read = read_header(&header_file, &dir)?;
+        let committed = *header_read.slot();
+        let generation = committed.generation.get();
+        let mut recovery = Recovery::default();
+        let (body_file, body_tail) = open_tail(&dir, &body_file(generation), committed.body_len.get())?;
+        let lookup_bytes = committed.entry_count.get() * ENTRY_SIZE as u64;
+        let (lookup_file, lookup_tail) = open_tail(&dir, &lookup_file(generation), lookup_bytes)?;
+        recovery.body_tail = body_tail;
+        recovery.lookup_tail = lookup_tail;
+        let index = open_index(&dir, committed.index_id.get(), committed.index_capacity.get())?;
+        let body_map = Map::new(&body_file, committed.body_len.get()).map_err(|e| open_error(&dir, &body_file_name(&committed), e))?;
+        let lookup_map = Map::new(&lookup_file, lookup_bytes).map_err(|e| open_error(&dir, &lookup_file_name(&committed), e))?;
+        let mut writer = Writer {
+            dir,
+            options,
+            _lock: lock,
+            header_file,
+            raw_slots: header_read.raw,
+            current_slot: header_read.current,
+            committed,
+            body_file,
+            lookup_file,
+            body_map,
+            lookup_map,
+            index,
+            batch: Batch::default(),
+            recovery,
+        };
+        if committed.index_dirty() {
+            writer.recovery.index_scrubbed = true;
+            // A writer died after touching the index: clear its slots, then say so.
+            scrub(&mut writer.index, committed.entry_count.get());
+            writer.flush_index()?;
+            let mut clean = committed;
+            clean.flags = (clean.flags.get() & !HEADER_FLAG_INDEX_DIRTY).into();
+            writer.publish(clean)?;
+        }
+        writer.remove_leftovers()?;
+        Ok(writer)
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// What opening did to bring the store back to its last commit point.
+    pub fn recovery(&self) -> &Recovery {
+        &self.recovery
+    }
+
+    /// The commit point this writer started from (or last committed).
+    pub fn committed(&self) -> &HeaderSlot {
+        &self.committed
+    }
+
+    /// The key the next auto-keyed record gets: its sequence number in decimal.
+    pub fn next_auto_key(&mut self) -> String {
+        self.begin();
+        self.batch.next_seq.to_string()
+    }
+
+    /// What the current batch has done so far.
+    pub fn summary(&self) -> BatchSummary {
+        self.batch.summary
+    }
+
+    fn begin(&mut self) {
+        if self.batch.active {
+            return;
+        }
+        let c = &self.committed;
+        self.batch = Batch {
+            entries: c.entry_count.get(),
+            body_len: c.body_len.get(),
+            body_flushed: c.body_len.get(),
+            body_hinted: c.body_len.get(),
+            lookup_flushed: c.entry_count.get(),
+            lookup_hinted: c.entry_count.get(),
+            next_seq: c.next_seq.get(),
+            live: c.live_count.get(),
+            deleted: c.deleted_count.get(),
+            replaced: c.replaced_count.get(),
+            live_bytes: c.live_bytes.get(),
+            dead_bytes: c.dead_bytes.get(),
+            index_used: c.index_used.get(),
+            body_buf: Vec::with_capacity(BODY_BUFFER + 64 * 1024),
+            lookup_buf: Vec::with_capacity(LOOKUP_BUFFER + ENTRY_SIZE),
+            active: true,
+            ..Batch::default()
+        };
+    }
+
+    /// Appends one record. `value_is_json` says the value is one strict JSON text on one line
+    /// (the caller knows it for JSON and CSV input; [`value_is_json`] decides otherwise).
+    pub fn put(&mut self, key: &str, value: &[u8], value_is_json: bool, on_duplicate: OnDuplicate) -> Result<PutOutcome> {
+        let Some(previous) = self.prepare_put(key, on_duplicate)? else {
+            return Ok(PutOutcome::Skipped);
+        };
+        let offset = self.batch.body_len;
+        let total = key.len() as u64 + value.len() as u64;
+        if offset + total > MAX_OFFSET {
+            return Err(Error::bad_input("the store's body would exceed 256 TiB"));
+        }
+        if value.len() >= DIRECT_VALUE {
+            self.flush_body()?;
+            self.write_body_direct(key.as_bytes())?;
+            self.write_body_direct(value)?;
+        } else {
+            self.batch.body_buf.extend_from_slice(key.as_bytes());
+            self.batch.body_buf.extend_from_slice(value);
+            self.batch.body_len += total;
+            if self.batch.body_buf.len() >= BODY_BUFFER {
+                self.flush_body()?;
+            }
+        }
+        let crc = record_crc(key.as_bytes(), value);
+        self.finish_put(key, offset, value.len() as u64, value_is_json, crc, previous)
+    }
+
+    /// Appends one record whose value is read from `reader` (a file or stdin of any size),
+    /// without holding the value in memory.
+    pub fn put_reader(&mut self, key: &str, reader: &mut dyn Read, on_duplicate: OnDuplicate) -> Result<PutOutcome> {
+        let Some(previous) = self.prepare_put(key, on_duplicate)? else {
+            return Ok(PutOutcome::Skipped);
+        };
+        let offset = self.batch.body_len;
+        self.flush_body()?;
+        self.write_body_direct(key.as_bytes())?;
+        let mut crc = crc32fast::Hasher::new();
+        crc.update(key.as_bytes());
+        let mut checker = JsonShape::default();
+        let mut buf = vec![0u8; 1 << 20];
+        let mut value_len = 0u64;
+        loop {
+            crate::interrupt::check()?;
+            let n = match reader.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(Error::io("cannot read the value", e)),
+            };
+            crc.update(&buf[..n]);
+            checker.feed(&buf[..n]);
+            self.write_body_direct(&buf[..n])?;
+            value_len += n as u64;
+            if offset + key.len() as u64 + value_len > MAX_OFFSET {
+                return Err(Error::bad_input("the store's body would exceed 256 TiB"));
+            }
+        }
+        let is_json = checker.plausible() && self.value_on_disk_is_json(offset + key.len() as u64, value_len)?;
+        self.finish_put(key, offset, value_len, is_json, crc.finalize(), previous)
+    }
+
+    /// Checks the key against the store: `Ok(None)` to skip, `Ok(Some(previous))` to go on,
+    /// where `previous` is the live entry being replaced, if any.
+    fn prepare_put(&mut self, key: &str, on_duplicate: OnDuplicate) -> Result<Option<Option<(u64, Entry)>>> {
+        if let Some(problem) = super::format::key_problem(key) {
+            return Err(Error::bad_input(problem));
+        }
+        self.begin();
+        crate::interrupt::check()?;
+        let previous = self.find_live(key)?;
+        if let Some(_) = previous {
+            match on_duplicate {
+                OnDuplicate::Error => {
+                    return Err(Error::bad_input(format!(
+                        "duplicate key {key:?} (pass --on-duplicate replace or skip)"
+                    )));
+                }
+                OnDuplicate::Skip => {
+                    self.batch.summary.skipped += 1;
+                    return Ok(None);
+                }
+                OnDuplicate::Replace => {}
+            }
+        }
+        Ok(Some(previous))
+    }
+
+    fn finish_put(&mut self, key: &str, offset: u64, value_len: u64, is_json: bool, crc: u32, previous: Option<(u64, Entry)>) -> Result<PutOutcome> {
+        let hash = key_hash(key.as_bytes());
+        let mut flags = if is_json { FLAG_JSON } else { 0 };
+        let outcome = if let Some((_, old)) = previous {
+            flags |= FLAG_REPLACES;
+            self.batch.replaced += 1;
+            self.batch.live -= 1;
+            self.batch.live_bytes -= old.record_len();
+            self.batch.dead_bytes += old.record_len();
+            self.batch.summary.replaced += 1;
+            PutOutcome::Replaced
+        } else {
+            self.batch.summary.added += 1;
+            PutOutcome::Added
+        };
+        let entry = Entry::new(offset, key.len(), value_len, flags, hash as u32, crc);
+        self.push_entry(entry, hash as u32)?;
+        let total = key.len() as u64 + value_len;
+        self.batch.live += 1;
+        self.batch.live_bytes += total;
+        self.batch.next_seq += 1;
+        self.batch.summary.bytes += total;
+        Ok(outcome)
+    }
+
+    /// Tombstones the live record of `key`.
+    pub fn delete(&mut self, key: &str) -> Result<DeleteOutcome> {
+        self.begin();
+        crate::interrupt::check()?;
+        match self.find_latest(key)? {
+            Some((_, old)) if !old.is_tombstone() => {
+                self.tombstone(old)?;
+                Ok(DeleteOutcome::Deleted)
+            }
+            Some((i, _)) if i >= self.committed.entry_count.get() => Ok(DeleteOutcome::AlreadyDeleted),
+            _ => Ok(DeleteOutcome::Missing),
+        }
+    }
+
+    fn tombstone(&mut self, old: Entry) -> Result<()> {
+        // A tombstone reuses the key bytes of the record it deletes; its checksum covers them.
+        let crc = record_crc(&self.key_bytes(&old)?, &[]);
+        let entry = Entry::new(old.offset(), old.key_len(), 0, FLAG_TOMBSTONE, old.key_hash.get(), crc);
+        self.push_entry(entry, old.key_hash.get())?;
+        self.batch.deleted += 1;
+        self.batch.live -= 1;
+        self.batch.live_bytes -= old.record_len();
+        self.batch.dead_bytes += old.record_len();
+        self.batch.summary.deleted += 1;
+        Ok(())
+    }
+
+    /// Tombstones every live record.
+    pub fn delete_all(&mut self) -> Result<u64> {
+        self.begin();
+        let committed = self.committed.entry_count.get();
+        let mut count = 0;
+        for i in 0..committed {
+            crate::interrupt::check()?;
+            let entry = self.entry_at(i)?;
+            if entry.is_tombstone() {
+                continue;
+            }
+            let key = self.key_bytes(&entry)?.into_owned();
+            let key = String::from_utf8(key).map_err(|_| self.corrupt_entry(i, "key is not UTF-8"))?;
+            if self.find_live(&key)?.is_some_and(|(j, _)| j == i) {
+                self.tombstone(entry)?;
+                count += 1;
+            }
+        }
+        Ok(count)
+    }
+
+    fn corrupt_entry(&self, i: u64, what: &str) -> Error {
+        Error::corrupt(lookup_file_name(&self.committed), i * ENTRY_SIZE as u64, what)
+    }
+
+    /// The live entry of `key` among committed and pending entries.
+    fn find_live(&mut self, key: &str) -> Result<Option<(u64, Entry)>> {
+        Ok(self.find_latest(key)?.filter(|(_, e)| !e.is_tombstone()))
+    }
+
+    /// The newest entry (record or tombstone) of `key` among committed and pending entries.
+    fn find_latest(&mut self, key: &str) -> Result<Option<(u64, Entry)>> {
+        let hash32 = key_hash(key.as_bytes()) as u32;
+        let visible = self.batch.entries;
+        let probe = index::probe(&self.index, hash32, visible, |i| self.key_matches(i, key.as_bytes()))?;
+        match probe.latest {
+            Some(i) => Ok(Some((i, self.entry_at(i)?))),
+            None => Ok(None),
+        }
+    }
+
+    fn key_matches(&self, i: u64, key: &[u8]) -> Result<bool> {
+        let entry = self.entry_at(i)?;
+        Ok(entry.key_len() == key.len() && *self.key_bytes(&entry)? == *key)
+    }
+
+    /// Entry `i`, committed or pending.
+    fn entry_at(&self, i: u64) -> Result<Entry> {
+        let committed = self.committed.entry_count.get();
+        let entry = if i < committed {
+            let at = i as usize * ENTRY_SIZE;
+            Entry::read_from_bytes(&self.lookup_map.bytes()[at..at + ENTRY_SIZE]).expect("entry size")
+        } else if i >= self.batch.lookup_flushed {
+            let at = (i - self.batch.lookup_flushed) as usize * ENTRY_SIZE;
+            Entry::read_from_bytes(&self.batch.lookup_buf[at..at + ENTRY_SIZE]).expect("entry size")
+        } else {
+            let mut bytes = [0u8; ENTRY_SIZE];
+            self.lookup_file
+                .read_exact_at(&mut bytes, i * ENTRY_SIZE as u64)
+                .context(|| "cannot read back a lookup entry".into())?;
+            Entry::read_from_bytes(&bytes).expect("entry size")
+        };
+        if let Some(what) = entry_problem(&entry, self.batch.body_len.max(self.committed.body_len.get())) {
+            return Err(self.corrupt_entry(i, &what));
+        }
+        Ok(entry)
+    }
+
+    /// The key bytes of an entry, committed or pending.
+    fn key_bytes(&self, entry: &Entry) -> Result<Cow<'_, [u8]>> {
+        let start = entry.offset();
+        let end = start + entry.key_len() as u64;
+        if end <= self.committed.body_len.get() {
+            return Ok(Cow::Borrowed(&self.body_map.bytes()[start as usize..end as usize]));
+        }
+        if start >= self.batch.body_flushed {
+            let at = (start - self.batch.body_flushed) as usize;
+            return Ok(Cow::Borrowed(&self.batch.body_buf[at..at + entry.key_len()]));
+        }
+        let mut key = vec![0u8; entry.key_len()];
+        self.body_file.read_exact_at(&mut key, start).context(|| "cannot read back a key".into())?;
+        Ok(Cow::Owned(key))
+    }
+
+    fn push_entry(&mut self, entry: Entry, hash32: u32) -> Result<()> {
+        if self.batch.entries >= index::MAX_ENTRIES {
+            return Err(Error::bad_input("the store holds the most entries its format allows"));
+        }
+        self.ensure_index_room()?;
+        self.mark_index_dirty()?;
+        let i = self.batch.entries;
+        self.batch.lookup_buf.extend_from_slice(entry.as_bytes());
+        self.batch.entries += 1;
+        insert_slot(&mut self.index, hash32, i)?;
+        self.batch.index_used += 1;
+        if self.batch.lookup_buf.len() >= LOOKUP_BUFFER {
+            self.flush_lookup()?;
+        }
+        Ok(())
+    }
+
+    /// Before the first change to the index file that the commit point names, the header
+    /// says that the index may hold uncommitted slots.
+    fn mark_index_dirty(&mut self) -> Result<()> {
+        if self.batch.dirty_marked || self.index.id != self.committed.index_id.get() {
+            return Ok(());
+        }
+        let saved = self.raw_slots[1 - self.current_slot];
+        let mut marked = self.committed;
+        marked.flags = (marked.flags.get() | HEADER_FLAG_INDEX_DIRTY).into();
+        self.publish(marked)?;
+        self.batch.dirty_marked = true;
+        self.batch.saved_slot = Some(saved);
+        Ok(())
+    }
+
+    /// Moves to an index twice the size when the next slot would fill it past 3/4.
+    fn ensure_index_room(&mut self) -> Result<()> {
+        if index::has_room(self.index.capacity, self.batch.index_used) {
+            return Ok(());
+        }
+        let capacity = index::capacity_for(self.batch.index_used + 1).max(self.index.capacity * 2);
+        let id = self.index.id.max(self.committed.index_id.get()) + 1;
+        let name = index_file(id);
+        let path = self.dir.join(&name);
+        let _ = fs::remove_file(&path);
+        let file = create_file(&self.dir, &name)?;
+        file.set_len(capacity * 8).context(|| format!("cannot size {}", path.display()))?;
+        let map = MapMut::new(&file, capacity * 8).context(|| format!("cannot map {}", path.display()))?;
+        let mut grown = IndexMut { id, capacity, file, map };
+        self.flush_lookup()?;
+        let entries = self.batch.entries;
+        let committed = self.committed.entry_count.get();
+        for i in 0..entries {
+            let hash32 = if i < committed {
+                let at = i as usize * ENTRY_SIZE;
+                Entry::read_from_bytes(&self.lookup_map.bytes()[at..at + ENTRY_SIZE]).expect("entry size").key_hash.get()
+            } else {
+                self.entry_at(i)?.key_hash.get()
+            };
+            insert_slot(&mut grown, hash32, i)?;
+        }
+        self.lookup_map.release(0, self.lookup_map.len());
+        let old = std::mem::replace(&mut self.index, grown);
+        if old.id == self.committed.index_id.get() {
+            self.batch.replaced_index = Some(old);
+        } else {
+            // An index grown earlier in this batch: no header names it.
+            let old_id = old.id;
+            drop(old);
+            let _ = fs::remove_file(self.dir.join(index_file(old_id)));
+        }
+        Ok(())
+    }
+
+    fn write_body_direct(&mut self, bytes: &[u8]) -> Result<()> {
+        debug_assert!(self.batch.body_buf.is_empty());
+        self.body_file
+            .write_all_at(bytes, self.batch.body_flushed)
+            .context(|| format!("cannot write {}", body_file_name(&self.committed)))?;
+        self.batch.body_flushed += bytes.len() as u64;
+        self.batch.body_len += bytes.len() as u64;
+        self.hint_write_behind();
+        Ok(())
+    }
+
+    fn flush_body(&mut self) -> Result<()> {
+        if self.batch.body_buf.is_empty() {
+            return Ok(());
+        }
+        failpoint::hit("body-write")?;
+        self.body_file
+            .write_all_at(&self.batch.body_buf, self.batch.body_flushed)
+            .context(|| format!("cannot write {}", body_file_name(&self.committed)))?;
+        self.batch.body_flushed += self.batch.body_buf.len() as u64;
+        self.batch.body_buf.clear();
+        self.hint_write_behind();
+        Ok(())
+    }
+
+    fn flush_lookup(&mut self) -> Result<()> {
+        if self.batch.lookup_buf.is_empty() {
+            return Ok(());
+        }
+        failpoint::hit("lookup-write")?;
+        self.lookup_file
+            .write_all_at(&self.batch.lookup_buf, self.batch.lookup_flushed * ENTRY_SIZE as u64)
+            .context(|| format!("cannot write {}", lookup_file_name(&self.committed)))?;
+        self.batch.lookup_flushed += (self.batch.lookup_buf.len() / ENTRY_SIZE) as u64;
+        self.batch.lookup_buf.clear();
+        self.hint_write_behind();
+        Ok(())
+    }
+
+    /// Starts writeback of what was written so far, so that the fsync at commit has little
+    /// left to wait for (the disk works while we parse).
+    fn hint_write_behind(&mut self) {
+        if !self.options.sync {
+            return;
+        }
+        let b = &mut self.batch;
+        if b.body_flushed - b.body_hinted >= WRITE_BEHIND {
+            super::map::start_writeback(&self.body_file, b.body_hinted, b.body_flushed - b.body_hinted);
+            b.body_hinted = b.body_flushed;
+        }
+        let lookup_bytes = (b.lookup_flushed - b.lookup_hinted) * ENTRY_SIZE as u64;
+        if lookup_bytes >= WRITE_BEHIND {
+            super::map::start_writeback(&self.lookup_file, b.lookup_hinted * ENTRY_SIZE as u64, lookup_bytes);
+            b.lookup_hinted = b.lookup_flushed;
+        }
+    }
+
+    fn flush_index(&self) -> Result<()> {
+        if self.options.sync {
+            self.index.map.flush().context(|| format!("cannot sync {}", index_file(self.index.id)))?;
+        }
+        Ok(())
+    }
+
+    /// Whether a batch has anything to commit.
+    pub fn has_changes(&self) -> bool {
+        self.batch.active && self.batch.entries > self.committed.entry_count.get()
+    }
+
+    /// Makes the batch durable and publishes it. With nothing pending it does nothing.
+    pub fn commit(&mut self) -> Result<BatchSummary> {
+        let summary = self.batch.summary;
+        if !self.has_changes() {
+            self.abort()?;
+            return Ok(summary);
+        }
+        match self.commit_inner() {
+            Ok(()) => Ok(summary),
+            Err(e) => {
+                let _ = self.abort();
+                Err(e)
+            }
+        }
+    }
+
+    fn commit_inner(&mut self) -> Result<()> {
+        crate::interrupt::check()?;
+        self.flush_body()?;
+        self.flush_lookup()?;
+        failpoint::hit("before-data-sync")?;
+        if self.options.sync {
+            let body = body_file_name(&self.committed);
+            let lookup = lookup_file_name(&self.committed);
+            self.body_file.sync_data().context(|| format!("cannot sync {body}"))?;
+            self.lookup_file.sync_data().context(|| format!("cannot sync {lookup}"))?;
+            self.flush_index()?;
+            if self.index.id != self.committed.index_id.get() {
+                self.index.file.sync_all().context(|| "cannot sync the new index".into())?;
+                sync_dir(&self.dir)?;
+            }
+        }
+        failpoint::hit("before-header-write")?;
+        let b = &self.batch;
+        let mut next = self.committed;
+        next.entry_count = b.entries.into();
+        next.body_len = b.body_len.into();
+        next.next_seq = b.next_seq.into();
+        next.live_count = b.live.into();
+        next.deleted_count = b.deleted.into();
+        next.replaced_count = b.replaced.into();
+        next.live_bytes = b.live_bytes.into();
+        next.dead_bytes = b.dead_bytes.into();
+        next.index_used = b.index_used.into();
+        next.index_id = self.index.id.into();
+        next.index_capacity = self.index.capacity.into();
+        next.flags = (next.flags.get() & !HEADER_FLAG_INDEX_DIRTY).into();
+        self.publish(next)?;
+        failpoint::hit("after-commit")?;
+        // Committed. What follows only tidies up.
+        if let Some(old) = self.batch.replaced_index.take() {
+            let old_id = old.id;
+            drop(old);
+            let _ = fs::remove_file(self.dir.join(index_file(old_id)));
+        }
+        self.batch = Batch::default();
+        self.remap()
+    }
+
+    /// Maps the newly committed lengths of body and lookup.
+    fn remap(&mut self) -> Result<()> {
+        let c = self.committed;
+        self.body_map = Map::new(&self.body_file, c.body_len.get())
+            .map_err(|e| open_error(&self.dir, &body_file_name(&c), e))?;
+        self.lookup_map = Map::new(&self.lookup_file, c.entry_count.get() * ENTRY_SIZE as u64)
+            .map_err(|e| open_error(&self.dir, &lookup_file_name(&c), e))?;
+        Ok(())
+    }
+
+    /// Writes `slot` into the non-current header slot and makes it the current one.
+    pub(crate) fn publish(&mut self, mut slot: HeaderSlot) -> Result<()> {
+        let which = 1 - self.current_slot;
+        let newest = self.committed.commit_seq.get();
+        slot.commit_seq = (newest + 1).into();
+        slot.seal();
+        if failpoint::hit("torn-header").is_err() {
+            // Half a slot, as a power cut in the middle of the write would leave it.
+            let _ = self.header_file.write_all_at(&slot.as_bytes()[..HEADER_SLOT_SIZE / 2], super::format::HEADER_SLOT_OFFSETS[which]);
+            let _ = self.header_file.sync_data();
+            failpoint::hit("torn-header-kill")?;
+        }
+        header::write_slot(&self.header_file, which, &mut slot, false)?;
+        failpoint::hit("after-header-write")?;
+        if self.options.sync {
+            self.header_file.sync_data().context(|| "cannot sync the store header".into())?;
+        }
+        self.raw_slots[which].copy_from_slice(slot.as_bytes());
+        self.current_slot = which;
+        self.committed = slot;
+        Ok(())
+    }
+
+    /// Drops everything the batch wrote; the store is again byte for byte what it was.
+    pub fn abort(&mut self) -> Result<()> {
+        if !self.batch.active {
+            return Ok(());
+        }
+        let committed_entries = self.committed.entry_count.get();
+        let marked = self.batch.dirty_marked;
+        if let Some(old) = self.batch.replaced_index.take() {
+            let grown = std::mem::replace(&mut self.index, old);
+            let grown_id = grown.id;
+            drop(grown);
+            let _ = fs::remove_file(self.dir.join(index_file(grown_id)));
+        } else if self.index.id != self.committed.index_id.get() {
+            let grown_id = self.index.id;
+            self.index = open_index(&self.dir, self.committed.index_id.get(), self.committed.index_capacity.get())?;
+            let _ = fs::remove_file(self.dir.join(index_file(grown_id)));
+        }
+        if marked {
+            scrub(&mut self.index, committed_entries);
+            self.flush_index()?;
+        }
+        let body_len = self.committed.body_len.get();
+        self.body_file.set_len(body_len).context(|| "cannot truncate the body".into())?;
+        self.lookup_file
+            .set_len(committed_entries * ENTRY_SIZE as u64)
+            .context(|| "cannot truncate the lookup table".into())?;
+        if self.options.sync {
+            let _ = self.body_file.sync_data();
+            let _ = self.lookup_file.sync_data();
+        }
+        if let (true, Some(original)) = (marked, self.batch.saved_slot) {
+            // Put back the slot the dirty mark overwrote: the header is as it was.
+            let marker = self.current_slot;
+            header::write_raw_slot(&self.header_file, marker, &original, self.options.sync)?;
+            self.raw_slots[marker] = original;
+            self.current_slot = 1 - marker;
+            self.committed = HeaderSlot::read_from_bytes(&self.raw_slots[self.current_slot]).expect("slot size");
+        }
+        self.batch = Batch::default();
+        Ok(())
+    }
+
+    /// Writes a fresh index of every committed entry into a new index file and publishes it
+    /// (`check --repair`). Entries are placed by their stored hash.
+    pub fn rebuild_index(&mut self) -> Result<()> {
+        self.begin();
+        let entries = self.committed.entry_count.get();
+        let capacity = index::capacity_for(entries);
+        let id = self.index.id.max(self.committed.index_id.get()) + 1;
+        let name = index_file(id);
+        let _ = fs::remove_file(self.dir.join(&name));
+        let file = create_file(&self.dir, &name)?;
+        file.set_len(capacity * 8).context(|| format!("cannot size {name}"))?;
+        let map = MapMut::new(&file, capacity * 8).context(|| format!("cannot map {name}"))?;
+        let mut fresh = IndexMut { id, capacity, file, map };
+        for i in 0..entries {
+            crate::interrupt::check()?;
+            let at = i as usize * ENTRY_SIZE;
+            let entry = Entry::read_from_bytes(&self.lookup_map.bytes()[at..at + ENTRY_SIZE]).expect("entry size");
+            insert_slot(&mut fresh, entry.key_hash.get(), i)?;
+        }
+        if self.options.sync {
+            fresh.map.flush().context(|| format!("cannot sync {name}"))?;
+            fresh.file.sync_all().context(|| format!("cannot sync {name}"))?;
+            sync_dir(&self.dir)?;
+        }
+        let old_id = self.index.id;
+        let mut next = self.committed;
+        next.index_id = id.into();
+        next.index_capacity = capacity.into();
+        next.index_used = entries.into();
+        next.flags = (next.flags.get() & !HEADER_FLAG_INDEX_DIRTY).into();
+        self.index = fresh;
+        self.publish(next)?;
+        let _ = fs::remove_file(self.dir.join(index_file(old_id)));
+        self.batch = Batch::default();
+        Ok(())
+    }
+
+    /// Publishes new counts (`check --repair`, when the header's disagree with the table).
+    pub(crate) fn publish_counts(&mut self, counts: &Counts) -> Result<()> {
+        let mut next = self.committed;
+        next.live_count = counts.live.into();
+        next.deleted_count = counts.deleted.into();
+        next.replaced_count = counts.replaced.into();
+        next.live_bytes = counts.live_bytes.into();
+        next.dead_bytes = counts.dead_bytes.into();
+        self.publish(next)
+    }
+
+    /// Rewrites the current commit point into the other header slot, so both slots are
+    /// valid again (`check --repair` after a damaged slot).
+    pub(crate) fn republish(&mut self) -> Result<()> {
+        let current = self.committed;
+        self.publish(current)
+    }
+
+    /// Moves the files of a finished generation built elsewhere (a temporary store inside
+    /// this one) into place under new names and publishes them; the old generation's files
+    /// are removed afterwards. Readers that opened the old generation keep reading it.
+    pub(crate) fn install_generation(&mut self, built: &Path, mut next: HeaderSlot) -> Result<()> {
+        let built_header = {
+            let file = open_store_file(built, HEADER_FILE, false).map_err(|e| open_error(built, HEADER_FILE, e))?;
+            *read_header(&file, built)?.slot()
+        };
+        let old = self.committed;
+        let generation = old.generation.get() + 1;
+        let index_id = self.index.id.max(old.index_id.get()) + 1;
+        let moves = [
+            (body_file(built_header.generation.get()), body_file(generation)),
+            (lookup_file(built_header.generation.get()), lookup_file(generation)),
+            (index_file(built_header.index_id.get()), index_file(index_id)),
+        ];
+        for (from, to) in &moves {
+            fs::rename(built.join(from), self.dir.join(to))
+                .context(|| format!("cannot move the new {to} into place"))?;
+        }
+        if self.options.sync {
+            sync_dir(&self.dir)?;
+        }
+        failpoint::hit("vacuum-before-publish")?;
+        next.generation = generation.into();
+        next.index_id = index_id.into();
+        next.index_capacity = built_header.index_capacity;
+        next.index_used = built_header.index_used;
+        next.entry_count = built_header.entry_count;
+        next.body_len = built_header.body_len;
+        next.flags = 0.into();
+        self.publish(next)?;
+        failpoint::hit("vacuum-after-publish")?;
+        // The new generation is the store. Everything below only tidies up.
+        let _ = fs::remove_dir_all(built);
+        for name in [body_file_name(&old), lookup_file_name(&old), index_file(old.index_id.get())] {
+            let _ = fs::remove_file(self.dir.join(name));
+        }
+        if self.options.sync {
+            sync_dir(&self.dir)?;
+        }
+        let generation_name = body_file(generation);
+        let (body, _) = open_tail(&self.dir, &generation_name, next.body_len.get())?;
+        let (lookup, _) = open_tail(&self.dir, &lookup_file(generation), next.entry_count.get() * ENTRY_SIZE as u64)?;
+        self.body_file = body;
+        self.lookup_file = lookup;
+        self.index = open_index(&self.dir, index_id, next.index_capacity.get())?;
+        self.batch = Batch::default();
+        self.remap()
+    }
+
+    /// Reads back `len` value bytes written at `offset` and decides whether they are one
+    /// strict JSON text (for values streamed in, too large to check in memory).
+    fn value_on_disk_is_json(&mut self, offset: u64, len: u64) -> Result<bool> {
+        self.flush_body()?;
+        let section = FileSection { file: &self.body_file, at: offset, end: offset + len };
+        let reader = io::BufReader::with_capacity(1 << 20, section);
+        let mut de = serde_json::Deserializer::from_reader(reader);
+        let ok = serde::de::IgnoredAny::deserialize(&mut de).is_ok() && de.end().is_ok();
+        Ok(ok)
+    }
+
+    /// Removes files an interrupted writer or vacuum left behind: generations and index
+    /// files that the commit point does not name, and temporary files.
+    fn remove_leftovers(&mut self) -> Result<()> {
+        let c = self.committed;
+        let keep = [body_file_name(&c), lookup_file_name(&c), index_file(c.index_id.get())];
+        let mut removed = false;
+        let read = fs::read_dir(&self.dir).context(|| format!("cannot list {}", self.dir.display()))?;
+        for item in read.flatten() {
+            let name = item.file_name().to_string_lossy().into_owned();
+            if keep.contains(&name) || !is_generation_file(&name) {
+                continue;
+            }
+            let path = item.path();
+            let is_dir = item.file_type().map(|t| t.is_dir()).unwrap_or(false);
+            let gone = if is_dir { fs::remove_dir_all(&path) } else { fs::remove_file(&path) };
+            gone.context(|| format!("cannot remove leftover {}", path.display()))?;
+            self.recovery.leftovers.push(name);
+            removed = true;
+        }
+        if removed && self.options.sync {
+            sync_dir(&self.dir)?;
+        }
+        Ok(())
+    }
+}
+
+/// Names of files that belong to some generation of a store (or are temporary), and so may
+/// be removed when the commit point does not name them.
+pub(crate) fn is_generation_file(name: &str) -> bool {
+    if name.ends_with(".tmp") {
+        return true;
+    }
+    let Some((stem, number)) = name.split_once('.') else { return false };
+    matches!(stem, "body" | "lookup" | "index") && !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A byte range of a file, read with `pread`.
+struct FileSection<'a> {
+    file: &'a File,
+    at: u64,
+    end: u64,
+}
+
+impl Read for FileSection<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let want = buf.len().min((self.end - self.at) as usize);
+        if want == 0 {
+            return Ok(0);
+        }
+        let n = self.file.read_at(&mut buf[..want], self.at)?;
+        self.at += n as u64;
+        Ok(n)
+    }
+}
+
+/// Tracks what can be decided about a streamed value without parsing it: a strict JSON text
+/// on one line has no CR or LF and no leading or trailing whitespace.
+#[derive(Debug, Default)]
+struct JsonShape {
+    seen_any: bool,
+    first_ok: bool,
+    last: u8,
+    has_line_break: bool,
+}
+
+impl JsonShape {
+    fn feed(&mut self, bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
+        }
+        if !self.seen_any {
+            self.seen_any = true;
+            self.first_ok = !bytes[0].is_ascii_whitespace();
+        }
+        self.last = bytes[bytes.len() - 1];
+        self.has_line_break |= memchr::memchr2(b'\n', b'\r', bytes).is_some();
+    }
+
+    fn plausible(&self) -> bool {
+        self.seen_any && self.first_ok && !self.last.is_ascii_whitespace() && !self.has_line_break
+    }
+}
+
+/// Whether `value` is one strict JSON text (RFC 8259, as serde_json reads it) with no
+/// leading or trailing whitespace and no line break: the values embedded verbatim in
+/// envelopes.
+pub fn value_is_json(value: &[u8]) -> bool {
+    let (Some(first), Some(last)) = (value.first(), value.last()) else { return false };
+    if first.is_ascii_whitespace() || last.is_ascii_whitespace() {
+        return false;
+    }
+    if memchr::memchr2(b'\n', b'\r', value).is_some() {
+        return false;
+    }
+    serde_json::from_slice::<serde::de::IgnoredAny>(value).is_ok()
+}
+
+/// Opens a body or lookup file for writing and drops any uncommitted tail past `committed`;
+/// returns the file and how many bytes were dropped.
+fn open_tail(dir: &Path, name: &str, committed: u64) -> Result<(File, u64)> {
+    let file = open_store_file(dir, name, true).map_err(|e| open_error(dir, name, e))?;
+    let len = file.metadata().context(|| format!("cannot stat {name}"))?.len();
+    if len < committed {
+        return Err(Error::corrupt(name, len, format!("file is {len} bytes, shorter than the {committed} bytes committed")));
+    }
+    if len > committed {
+        file.set_len(committed).context(|| format!("cannot truncate the uncommitted tail of {name}"))?;
+    }
+    Ok((file, len - committed))
+}
+
+fn open_index(dir: &Path, id: u64, capacity: u64) -> Result<IndexMut> {
+    let name = index_file(id);
+    if !capacity.is_power_of_two() || capacity < index::MIN_CAPACITY || capacity > 1 << 40 {
+        return Err(Error::corrupt(HEADER_FILE, 0, format!("index capacity {capacity} is not valid")));
+    }
+    let file = open_store_file(dir, &name, true).map_err(|e| open_error(dir, &name, e))?;
+    let len = file.metadata().context(|| format!("cannot stat {name}"))?.len();
+    if len != capacity * 8 {
+        return Err(Error::corrupt(&name, len, format!("index is {len} bytes, expected {}", capacity * 8)));
+    }
+    let map = MapMut::new(&file, capacity * 8).map_err(|e| open_error(dir, &name, e))?;
+    Ok(IndexMut { id, capacity, file, map })
+}
+
+/// Clears every slot that points at or past `committed` entries.
+fn scrub(index: &mut IndexMut, committed: u64) {
+    for i in 0..index.capacity {
+        let value = index.map.load_u64(i as usize);
+        if index::slot_entry(value).is_some_and(|e| e >= committed) {
+            index.map.store_u64(i as usize, 0);
+        }
+    }
+}
+
+/// Puts a slot for entry `i` at the first empty place of its probe sequence.
+fn insert_slot(index: &mut IndexMut, hash32: u32, i: u64) -> Result<()> {
+    let mask = index.capacity - 1;
+    let mut at = index::home(hash32, index.capacity);
+    for _ in 0..index.capacity {
+        if index.map.load_u64(at as usize) == 0 {
+            index.map.store_u64(at as usize, index::slot(hash32, i));
+            return Ok(());
+        }
+        at = (at + 1) & mask;
+    }
+    Err(Error::corrupt(index_file(index.id), 0, "index is full"))
+}
+
+fn body_file_name(h: &HeaderSlot) -> String {
+    body_file(h.generation.get())
+}
+
+fn lookup_file_name(h: &HeaderSlot) -> String {
+    lookup_file(h.generation.get())
+}
