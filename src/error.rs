@@ -24,12 +24,18 @@ pub enum Error {
     NotAStore { path: PathBuf, why: String },
 
     /// The header was written by a newer (or unknown) format version.
-    #[error("store format version {found} is not supported (this mmstore reads version {supported})")]
+    #[error(
+        "store format version {found} is not supported (this mmstore reads version {supported})"
+    )]
     UnsupportedVersion { found: u32, supported: u32 },
 
     /// A file of the store is damaged: its bytes contradict the format.
     #[error("corrupt store: {file}, offset {offset}: {what}")]
-    Corrupt { file: String, offset: u64, what: String },
+    Corrupt {
+        file: String,
+        offset: u64,
+        what: String,
+    },
 
     /// Another process holds the writer lock.
     #[error("{}", locked_message(*pid))]
@@ -49,7 +55,11 @@ pub enum Error {
 
     /// Input data that cannot be stored; nothing was written.
     #[error("{}", bad_input_message(*line, column.as_deref(), what))]
-    BadInput { line: Option<u64>, column: Option<String>, what: String },
+    BadInput {
+        line: Option<u64>,
+        column: Option<String>,
+        what: String,
+    },
 
     /// The writer was asked to stop (Ctrl-C, SIGTERM); nothing of the batch is committed.
     #[error("interrupted; nothing of this command was committed")]
@@ -57,7 +67,11 @@ pub enum Error {
 
     /// Not enough free space for a vacuum or repair.
     #[error("not enough free space in {}: {needed} bytes needed, {available} bytes free", path.display())]
-    NoSpace { path: PathBuf, needed: u64, available: u64 },
+    NoSpace {
+        path: PathBuf,
+        needed: u64,
+        available: u64,
+    },
 
     /// An operating system call failed.
     #[error("{context}: {source}")]
@@ -83,30 +97,51 @@ fn bad_input_message(line: Option<u64>, column: Option<&str>, what: &str) -> Str
 impl Error {
     /// Wraps an I/O error with what was being done.
     pub fn io(context: impl Into<String>, source: io::Error) -> Self {
-        Error::Io { context: context.into(), source }
+        Error::Io {
+            context: context.into(),
+            source,
+        }
     }
 
     /// Bad input without a position.
     pub fn bad_input(what: impl Into<String>) -> Self {
-        Error::BadInput { line: None, column: None, what: what.into() }
+        Error::BadInput {
+            line: None,
+            column: None,
+            what: what.into(),
+        }
     }
 
     /// Bad input at a 1-based physical line of the input.
     pub fn bad_input_at(line: u64, what: impl Into<String>) -> Self {
-        Error::BadInput { line: Some(line), column: None, what: what.into() }
+        Error::BadInput {
+            line: Some(line),
+            column: None,
+            what: what.into(),
+        }
     }
 
     /// A corrupt-store error.
     pub fn corrupt(file: impl Into<String>, offset: u64, what: impl Into<String>) -> Self {
-        Error::Corrupt { file: file.into(), offset, what: what.into() }
+        Error::Corrupt {
+            file: file.into(),
+            offset,
+            what: what.into(),
+        }
     }
 
     /// Adds a line number to a `BadInput` that has none (used by batch readers).
     pub fn at_line(self, at: u64) -> Self {
         match self {
-            Error::BadInput { line: None, column, what } => {
-                Error::BadInput { line: Some(at), column, what }
-            }
+            Error::BadInput {
+                line: None,
+                column,
+                what,
+            } => Error::BadInput {
+                line: Some(at),
+                column,
+                what,
+            },
             other => other,
         }
     }
@@ -120,6 +155,9 @@ pub trait IoContext<T> {
 
 impl<T> IoContext<T> for io::Result<T> {
     fn context(self, context: impl FnOnce() -> String) -> Result<T> {
-        self.map_err(|source| Error::Io { context: context(), source })
+        self.map_err(|source| Error::Io {
+            context: context(),
+            source,
+        })
     }
 }

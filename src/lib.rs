@@ -8,12 +8,12 @@
 pub mod bench;
 pub mod error;
 pub mod failpoint;
-pub mod io;
 pub mod interrupt;
+pub mod io;
 pub mod store;
 
 pub use error::{Error, Result};
 pub use store::{
-    BatchSummary, DeleteOutcome, OnDuplicate, PutOutcome, Record, State, Stats, Store, WriteOptions, Writer,
-    create_store,
+    BatchSummary, DeleteOutcome, OnDuplicate, PutOutcome, Record, State, Stats, Store,
+    WriteOptions, Writer, create_store,
 };

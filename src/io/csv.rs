@@ -20,7 +20,12 @@ pub struct CsvOptions {
 
 impl Default for CsvOptions {
     fn default() -> Self {
-        CsvOptions { key_column: None, delimiter: b',', no_header: false, infer_types: false }
+        CsvOptions {
+            key_column: None,
+            delimiter: b',',
+            no_header: false,
+            infer_types: false,
+        }
     }
 }
 
@@ -30,7 +35,9 @@ pub fn import_csv(
     input: &mut dyn Read,
     options: &CsvOptions,
     on_duplicate: OnDuplicate,
+    size_hint: Option<u64>,
 ) -> Result<BatchSummary> {
+    let mut sizer = Sizer::new(size_hint);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -41,7 +48,7 @@ pub fn import_csv(
     let mut names: Option<Vec<String>> = None;
     let mut prefixes: Vec<Vec<u8>> = Vec::new();
     let mut key_index: Option<usize> = None;
-    let mut json = Vec::with_capacity(4096);
+    let mut staged = super::Staged::default();
     loop {
         let more = reader.read_byte_record(&mut record).map_err(csv_error)?;
         if !more {
@@ -68,28 +75,25 @@ pub fn import_csv(
         if record.len() != columns.len() {
             return Err(Error::bad_input_at(
                 line,
-                format!("the row has {} fields but the header has {}", record.len(), columns.len()),
+                format!(
+                    "the row has {} fields but the header has {}",
+                    record.len(),
+                    columns.len()
+                ),
             ));
         }
-        json.clear();
-        for (i, field) in record.iter().enumerate() {
-            let text = std::str::from_utf8(field).map_err(|_| Error::BadInput {
+        // csv's own check validates the row once and then only the field boundaries.
+        let text_record = csv::StringRecord::from_byte_record(record).map_err(|e| {
+            let field = e.utf8_error().field();
+            Error::BadInput {
                 line: Some(line),
-                column: Some(columns[i].clone()),
+                column: columns.get(field).cloned(),
                 what: "the field is not valid UTF-8".into(),
-            })?;
-            json.extend_from_slice(&prefixes[i]);
-            if options.infer_types {
-                write_inferred(&mut json, text);
-            } else {
-                write_json_string(&mut json, text);
             }
-        }
-        json.push(b'}');
+        })?;
         let key = match key_index {
             Some(k) => {
-                // Checked UTF-8 above.
-                let key = std::str::from_utf8(&record[k]).expect("checked");
+                let key = &text_record[k];
                 if let Some(problem) = crate::store::format::key_problem(key) {
                     return Err(Error::BadInput {
                         line: Some(line),
@@ -97,20 +101,76 @@ pub fn import_csv(
                         what: problem,
                     });
                 }
-                std::borrow::Cow::Borrowed(key)
+                Some(key)
             }
-            None => std::borrow::Cow::Owned(writer.next_auto_key()),
+            None => None,
         };
-        writer.put(&key, &json, true, on_duplicate).map_err(|e| e.at_line(line))?;
+        staged.push(key, line, true, |json| {
+            for (i, text) in text_record.iter().enumerate() {
+                json.extend_from_slice(&prefixes[i]);
+                if options.infer_types {
+                    write_inferred(json, text);
+                } else {
+                    write_json_string(json, text);
+                }
+            }
+            json.push(b'}');
+        });
+        if staged.is_full() {
+            staged.flush(writer, on_duplicate)?;
+        }
+        sizer.row(
+            writer,
+            text_record.as_byte_record().as_slice().len() as u64 + text_record.len() as u64,
+        )?;
+        record = text_record.into_byte_record();
     }
+    staged.flush(writer, on_duplicate)?;
     Ok(writer.summary())
+}
+
+/// Estimates how many records an input of known size holds from its first rows, and sizes
+/// the index for them once instead of doubling it again and again.
+pub(crate) struct Sizer {
+    size: Option<u64>,
+    rows: u64,
+    bytes: u64,
+}
+
+impl Sizer {
+    const SAMPLE: u64 = 4096;
+
+    pub(crate) fn new(size: Option<u64>) -> Self {
+        Sizer {
+            size,
+            rows: 0,
+            bytes: 0,
+        }
+    }
+
+    pub(crate) fn row(&mut self, writer: &mut Writer, bytes: u64) -> Result<()> {
+        let Some(size) = self.size else { return Ok(()) };
+        self.rows += 1;
+        self.bytes += bytes;
+        if self.rows == Self::SAMPLE {
+            self.size = None;
+            let per_row = (self.bytes / self.rows).max(1);
+            // A little headroom: the sample may run long.
+            writer.reserve(size / per_row * 11 / 10)?;
+        }
+        Ok(())
+    }
 }
 
 fn csv_error(e: csv::Error) -> Error {
     let line = e.position().map(|p| p.line());
     match e.into_kind() {
         csv::ErrorKind::Io(io) => Error::io("cannot read the CSV input", io),
-        other => Error::BadInput { line, column: None, what: format!("{other:?}") },
+        other => Error::BadInput {
+            line,
+            column: None,
+            what: format!("{other:?}"),
+        },
     }
 }
 
@@ -138,13 +198,19 @@ fn find_column(names: &[String], column: &str, allow_number: bool) -> Result<usi
     if let Some(i) = names.iter().position(|n| n == column) {
         return Ok(i);
     }
-    if allow_number && let Ok(i) = column.parse::<usize>() && i < names.len() {
+    if allow_number
+        && let Ok(i) = column.parse::<usize>()
+        && i < names.len()
+    {
         return Ok(i);
     }
     Err(Error::BadInput {
         line: Some(1),
         column: Some(column.to_string()),
-        what: format!("there is no key column {column:?}; the columns are {}", names.join(", ")),
+        what: format!(
+            "there is no key column {column:?}; the columns are {}",
+            names.join(", ")
+        ),
     })
 }
 
@@ -165,7 +231,7 @@ fn column_prefixes(names: &[String]) -> Vec<Vec<u8>> {
 /// Appends `text` as a JSON string, escaped exactly as serde_json escapes it.
 pub fn write_json_string(out: &mut Vec<u8>, text: &str) {
     let bytes = text.as_bytes();
-    if !bytes.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\') {
+    if !needs_escape(bytes) {
         out.reserve(bytes.len() + 2);
         out.push(b'"');
         out.extend_from_slice(bytes);
@@ -173,6 +239,27 @@ pub fn write_json_string(out: &mut Vec<u8>, text: &str) {
         return;
     }
     serde_json::to_writer(&mut *out, text).expect("writing to a Vec cannot fail");
+}
+
+/// Whether any byte is a control character, a quote or a backslash; eight bytes at a time.
+fn needs_escape(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let x = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+        // A byte below 0x20 (bytes >= 0x80 are never below it, so mask them out), a '"'
+        // or a '\\' anywhere in the word.
+        let below = x.wrapping_sub(ONES * 0x20) & !x & HIGHS;
+        if below | has_zero(x ^ (ONES * b'"' as u64)) | has_zero(x ^ (ONES * b'\\' as u64)) != 0 {
+            return true;
+        }
+    }
+    chunks
+        .remainder()
+        .iter()
+        .any(|&b| b < 0x20 || b == b'"' || b == b'\\')
 }
 
 /// `--infer-types`: numbers (JSON's grammar, no leading zeros), `true`/`false`, empty as
@@ -238,17 +325,41 @@ mod tests {
 
     #[test]
     fn json_number_grammar() {
-        for yes in ["0", "-0", "7", "-12", "1.5", "1e10", "1E+3", "-0.25e-2", "12345678901234567890"] {
+        for yes in [
+            "0",
+            "-0",
+            "7",
+            "-12",
+            "1.5",
+            "1e10",
+            "1E+3",
+            "-0.25e-2",
+            "12345678901234567890",
+        ] {
             assert!(is_json_number(yes.as_bytes()), "{yes}");
         }
-        for no in ["", "-", "007", "01", "1.", ".5", "+1", "NaN", "inf", "1e", "1x", "0x10", " 1"] {
+        for no in [
+            "", "-", "007", "01", "1.", ".5", "+1", "NaN", "inf", "1e", "1x", "0x10", " 1",
+        ] {
             assert!(!is_json_number(no.as_bytes()), "{no}");
         }
     }
 
     #[test]
     fn strings_escape_like_serde_json() {
-        for text in ["plain", "quo\"te", "back\\slash", "tab\there", "nl\nx", "\u{1}", "é ü 日本"] {
+        for text in [
+            "plain",
+            "quo\"te",
+            "back\\slash",
+            "tab\there",
+            "nl\nx",
+            "\u{1}",
+            "é ü 日本",
+            "a long plain ascii text over eight bytes",
+            "a long text with a \u{1f} control byte",
+            "ends with quote after eight\"",
+            "\u{7f}\u{80}ÿ",
+        ] {
             let mut out = Vec::new();
             write_json_string(&mut out, text);
             assert_eq!(out, serde_json::to_vec(text).unwrap());

@@ -38,13 +38,19 @@ fn corrupt(row: u64, offset: u64, what: impl Into<String>) -> Error {
 fn rows(dir: &Path, key_length: usize, body_len: u64) -> Result<impl Iterator<Item = Result<Row>>> {
     let path = dir.join("header.bin");
     let file = File::open(&path).context(|| format!("cannot open {}", path.display()))?;
-    let len = file.metadata().context(|| format!("cannot stat {}", path.display()))?.len();
+    let len = file
+        .metadata()
+        .context(|| format!("cannot stat {}", path.display()))?
+        .len();
     let size = row_size(key_length) as u64;
     if len % size != 0 {
         return Err(Error::corrupt(
             "header.bin",
             len - len % size,
-            format!("its size ({len} bytes) is not a multiple of the row size ({size} bytes; --key-length {key_length}); row {} is cut short", len / size),
+            format!(
+                "its size ({len} bytes) is not a multiple of the row size ({size} bytes; --key-length {key_length}); row {} is cut short",
+                len / size
+            ),
         ));
     }
     let mut reader = BufReader::with_capacity(1 << 16, file);
@@ -71,7 +77,13 @@ fn parse_row(buf: &[u8], key_length: usize, row: u64, offset: u64, body_len: u64
         if code == 0 {
             break;
         }
-        let c = char::from_u32(code).ok_or_else(|| corrupt(row, offset, format!("the key holds an invalid code point {code:#x}")))?;
+        let c = char::from_u32(code).ok_or_else(|| {
+            corrupt(
+                row,
+                offset,
+                format!("the key holds an invalid code point {code:#x}"),
+            )
+        })?;
         key.push(c);
     }
     let number = |i: usize| {
@@ -86,27 +98,57 @@ fn parse_row(buf: &[u8], key_length: usize, row: u64, offset: u64, body_len: u64
         return Err(corrupt(row, offset, problem));
     }
     if (p, r, end) == (-1, -1, -1) {
-        return Ok(Row { key, deleted: true, start: 0, len: 0 });
+        return Ok(Row {
+            key,
+            deleted: true,
+            start: 0,
+            len: 0,
+        });
     }
     if p < 0 || r < 0 || end < r {
-        return Err(corrupt(row, offset, format!("invalid positions p={p}, r={r}, end={end}")));
+        return Err(corrupt(
+            row,
+            offset,
+            format!("invalid positions p={p}, r={r}, end={end}"),
+        ));
     }
-    let start = (p as u64).checked_add(r as u64).ok_or_else(|| corrupt(row, offset, "positions overflow"))?;
+    let start = (p as u64)
+        .checked_add(r as u64)
+        .ok_or_else(|| corrupt(row, offset, "positions overflow"))?;
     let len = (end - r) as u64;
     if start.checked_add(len).is_none_or(|stop| stop > body_len) {
-        return Err(corrupt(row, offset, format!("the value ({len} bytes at {start}) lies past the end of body.bin ({body_len} bytes)")));
+        return Err(corrupt(
+            row,
+            offset,
+            format!(
+                "the value ({len} bytes at {start}) lies past the end of body.bin ({body_len} bytes)"
+            ),
+        ));
     }
-    Ok(Row { key, deleted: false, start, len })
+    Ok(Row {
+        key,
+        deleted: false,
+        start,
+        len,
+    })
 }
 
 /// Appends the live records of the DAM folder `dir` as one batch; the caller commits.
-pub fn import_dam(writer: &mut Writer, dir: &Path, key_length: usize, on_duplicate: OnDuplicate) -> Result<BatchSummary> {
+pub fn import_dam(
+    writer: &mut Writer,
+    dir: &Path,
+    key_length: usize,
+    on_duplicate: OnDuplicate,
+) -> Result<BatchSummary> {
     if key_length == 0 {
         return Err(Error::bad_input("--key-length must be at least 1"));
     }
     let body_path = dir.join("body.bin");
     let body = File::open(&body_path).context(|| format!("cannot open {}", body_path.display()))?;
-    let body_len = body.metadata().context(|| format!("cannot stat {}", body_path.display()))?.len();
+    let body_len = body
+        .metadata()
+        .context(|| format!("cannot stat {}", body_path.display()))?
+        .len();
     // First pass: which row is the last word on each key.
     let mut last: HashMap<String, u64> = HashMap::new();
     for (number, row) in rows(dir, key_length, body_len)?.enumerate() {
@@ -122,7 +164,8 @@ pub fn import_dam(writer: &mut Writer, dir: &Path, key_length: usize, on_duplica
             continue;
         }
         value.resize(row.len as usize, 0);
-        body.read_exact_at(&mut value, row.start).context(|| format!("cannot read {}", body_path.display()))?;
+        body.read_exact_at(&mut value, row.start)
+            .context(|| format!("cannot read {}", body_path.display()))?;
         writer.put(&row.key, &value, value_is_json(&value), on_duplicate)?;
     }
     Ok(writer.summary())

@@ -26,7 +26,9 @@ pub fn write_envelope(out: &mut Vec<u8>, key: &str, value: &[u8], value_is_json:
         out.extend_from_slice(b",\"value_base64\":\"");
         let start = out.len();
         out.resize(start + value.len().div_ceil(3) * 4, 0);
-        let written = BASE64.encode_slice(value, &mut out[start..]).expect("sized above");
+        let written = BASE64
+            .encode_slice(value, &mut out[start..])
+            .expect("sized above");
         out.truncate(start + written);
         out.push(b'"');
     }
@@ -105,7 +107,11 @@ struct Envelope<'a> {
 }
 
 /// Stores one envelope.
-fn store_envelope(writer: &mut Writer, envelope: &Envelope<'_>, on_duplicate: OnDuplicate) -> Result<()> {
+fn store_envelope(
+    writer: &mut Writer,
+    envelope: &Envelope<'_>,
+    on_duplicate: OnDuplicate,
+) -> Result<()> {
     match (&envelope.value, &envelope.value_base64) {
         (Some(raw), None) => {
             let text = raw.get().as_bytes();
@@ -113,22 +119,38 @@ fn store_envelope(writer: &mut Writer, envelope: &Envelope<'_>, on_duplicate: On
             writer.put(&envelope.key, text, is_json, on_duplicate)?;
         }
         (None, Some(b64)) => {
-            let bytes = BASE64
-                .decode(b64.as_bytes())
-                .map_err(|e| Error::BadInput { line: None, column: Some("value_base64".into()), what: format!("not valid base64: {e}") })?;
+            let bytes = BASE64.decode(b64.as_bytes()).map_err(|e| Error::BadInput {
+                line: None,
+                column: Some("value_base64".into()),
+                what: format!("not valid base64: {e}"),
+            })?;
             let is_json = crate::store::value_is_json(&bytes);
             writer.put(&envelope.key, &bytes, is_json, on_duplicate)?;
         }
-        (Some(_), Some(_)) => return Err(Error::bad_input("an envelope has both \"value\" and \"value_base64\"")),
-        (None, None) => return Err(Error::bad_input("an envelope has neither \"value\" nor \"value_base64\"")),
+        (Some(_), Some(_)) => {
+            return Err(Error::bad_input(
+                "an envelope has both \"value\" and \"value_base64\"",
+            ));
+        }
+        (None, None) => {
+            return Err(Error::bad_input(
+                "an envelope has neither \"value\" nor \"value_base64\"",
+            ));
+        }
     }
     Ok(())
 }
 
 /// Reads JSON Lines envelopes, or one JSON array of them, and appends them as one batch.
-pub fn import(writer: &mut Writer, input: &mut dyn BufRead, on_duplicate: OnDuplicate) -> Result<BatchSummary> {
+pub fn import(
+    writer: &mut Writer,
+    input: &mut dyn BufRead,
+    on_duplicate: OnDuplicate,
+) -> Result<BatchSummary> {
     let first = loop {
-        let buf = input.fill_buf().map_err(|e| Error::io("cannot read the input", e))?;
+        let buf = input
+            .fill_buf()
+            .map_err(|e| Error::io("cannot read the input", e))?;
         match buf.iter().position(|b| !b.is_ascii_whitespace()) {
             Some(i) => break Some(buf[i]),
             None if buf.is_empty() => break None,
@@ -145,12 +167,18 @@ pub fn import(writer: &mut Writer, input: &mut dyn BufRead, on_duplicate: OnDupl
     }
 }
 
-fn import_lines(writer: &mut Writer, input: &mut dyn BufRead, on_duplicate: OnDuplicate) -> Result<BatchSummary> {
+fn import_lines(
+    writer: &mut Writer,
+    input: &mut dyn BufRead,
+    on_duplicate: OnDuplicate,
+) -> Result<BatchSummary> {
     let mut line = Vec::with_capacity(64 * 1024);
     let mut number = 0u64;
     loop {
         line.clear();
-        let n = input.read_until(b'\n', &mut line).map_err(|e| Error::io("cannot read the input", e))?;
+        let n = input
+            .read_until(b'\n', &mut line)
+            .map_err(|e| Error::io("cannot read the input", e))?;
         if n == 0 {
             break;
         }
@@ -160,14 +188,21 @@ fn import_lines(writer: &mut Writer, input: &mut dyn BufRead, on_duplicate: OnDu
             continue;
         }
         let envelope: Envelope = serde_json::from_slice(text).map_err(|e| {
-            Error::bad_input_at(number, format!("not an envelope: {}", super::jsonl::json_error(&e)))
+            Error::bad_input_at(
+                number,
+                format!("not an envelope: {}", super::jsonl::json_error(&e)),
+            )
         })?;
         store_envelope(writer, &envelope, on_duplicate).map_err(|e| e.at_line(number))?;
     }
     Ok(writer.summary())
 }
 
-fn import_array(writer: &mut Writer, input: &mut dyn BufRead, on_duplicate: OnDuplicate) -> Result<BatchSummary> {
+fn import_array(
+    writer: &mut Writer,
+    input: &mut dyn BufRead,
+    on_duplicate: OnDuplicate,
+) -> Result<BatchSummary> {
     use serde::de::{DeserializeSeed, SeqAccess, Visitor};
 
     struct Elements<'w> {
@@ -187,7 +222,10 @@ fn import_array(writer: &mut Writer, input: &mut dyn BufRead, on_duplicate: OnDu
                 let borrowed = Envelope {
                     key: std::borrow::Cow::Borrowed(&envelope.key),
                     value: envelope.value.as_deref(),
-                    value_base64: envelope.value_base64.as_deref().map(std::borrow::Cow::Borrowed),
+                    value_base64: envelope
+                        .value_base64
+                        .as_deref()
+                        .map(std::borrow::Cow::Borrowed),
                 };
                 if let Err(e) = store_envelope(self.writer, &borrowed, self.on_duplicate) {
                     self.failure = Some(match e {
@@ -206,18 +244,33 @@ fn import_array(writer: &mut Writer, input: &mut dyn BufRead, on_duplicate: OnDu
     }
     impl<'de> DeserializeSeed<'de> for &mut Elements<'_> {
         type Value = ();
-        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        fn deserialize<D: serde::Deserializer<'de>>(
+            self,
+            d: D,
+        ) -> std::result::Result<(), D::Error> {
             d.deserialize_seq(self)
         }
     }
 
-    let mut elements = Elements { writer, on_duplicate, failure: None };
+    let mut elements = Elements {
+        writer,
+        on_duplicate,
+        failure: None,
+    };
     let mut de = serde_json::Deserializer::from_reader(input);
     let result = (&mut elements).deserialize(&mut de).and_then(|()| de.end());
     if let Some(failure) = elements.failure {
         return Err(failure);
     }
-    result.map_err(|e| Error::bad_input_at(e.line() as u64, format!("not an array of envelopes: {}", super::jsonl::json_error(&e))))?;
+    result.map_err(|e| {
+        Error::bad_input_at(
+            e.line() as u64,
+            format!(
+                "not an array of envelopes: {}",
+                super::jsonl::json_error(&e)
+            ),
+        )
+    })?;
     Ok(elements.writer.summary())
 }
 

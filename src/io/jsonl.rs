@@ -16,9 +16,12 @@ pub fn append_jsonl(
     input: &mut dyn BufRead,
     key_field: Option<&str>,
     on_duplicate: OnDuplicate,
+    size_hint: Option<u64>,
 ) -> Result<BatchSummary> {
+    let mut sizer = super::csv::Sizer::new(size_hint);
     let mut line = Vec::with_capacity(64 * 1024);
     let mut number = 0u64;
+    let mut staged = super::Staged::default();
     loop {
         line.clear();
         let n = input
@@ -45,12 +48,15 @@ pub fn append_jsonl(
         // A JSON text cannot hold a raw LF; a CR between tokens keeps it off the
         // verbatim-embedding path of the envelope.
         let is_json = memchr::memchr(b'\r', value).is_none();
-        let key = match key {
-            Some(k) => k,
-            None => writer.next_auto_key(),
-        };
-        writer.put(&key, value, is_json, on_duplicate).map_err(at)?;
+        staged.push(key.as_deref(), number, is_json, |out| {
+            out.extend_from_slice(value)
+        });
+        if staged.is_full() {
+            staged.flush(writer, on_duplicate)?;
+        }
+        sizer.row(writer, n as u64)?;
     }
+    staged.flush(writer, on_duplicate)?;
     Ok(writer.summary())
 }
 
@@ -66,7 +72,9 @@ pub(crate) fn json_error(e: &serde_json::Error) -> String {
 /// Parses one JSON text and returns the top-level string or integer field `field`.
 fn key_from_field(value: &[u8], field: &str) -> Result<String> {
     let mut de = serde_json::Deserializer::from_slice(value);
-    let found = KeySeed { field }.deserialize(&mut de).and_then(|k| de.end().map(|()| k));
+    let found = KeySeed { field }
+        .deserialize(&mut de)
+        .and_then(|k| de.end().map(|()| k));
     match found {
         Ok(Some(key)) => Ok(key),
         Ok(None) => Err(Error::BadInput {
@@ -87,7 +95,10 @@ fn key_from_field(value: &[u8], field: &str) -> Result<String> {
             column: Some(field.to_string()),
             what: "the key field appears twice".into(),
         }),
-        Err(e) => Err(Error::bad_input(format!("not valid JSON: {}", json_error(&e)))),
+        Err(e) => Err(Error::bad_input(format!(
+            "not valid JSON: {}",
+            json_error(&e)
+        ))),
     }
 }
 
@@ -113,7 +124,10 @@ impl<'de> Visitor<'de> for KeySeed<'_> {
         f.write_str("a JSON object")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Self::Value, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
         let mut key = None;
         while let Some(name) = map.next_key::<std::borrow::Cow<'de, str>>()? {
             if name == self.field {
@@ -128,7 +142,10 @@ impl<'de> Visitor<'de> for KeySeed<'_> {
         Ok(key)
     }
 
-    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Self::Value, A::Error> {
+    fn visit_seq<A: de::SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
         while seq.next_element::<IgnoredAny>()?.is_some() {}
         Err(de::Error::custom(NOT_OBJECT))
     }
@@ -181,11 +198,17 @@ impl<'de> de::Deserialize<'de> for KeyValue {
             fn visit_unit<E: de::Error>(self) -> std::result::Result<KeyValue, E> {
                 Err(E::custom(KEY_TYPE))
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> std::result::Result<KeyValue, A::Error> {
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut m: A,
+            ) -> std::result::Result<KeyValue, A::Error> {
                 while m.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
                 Err(de::Error::custom(KEY_TYPE))
             }
-            fn visit_seq<A: de::SeqAccess<'de>>(self, mut s: A) -> std::result::Result<KeyValue, A::Error> {
+            fn visit_seq<A: de::SeqAccess<'de>>(
+                self,
+                mut s: A,
+            ) -> std::result::Result<KeyValue, A::Error> {
                 while s.next_element::<IgnoredAny>()?.is_some() {}
                 Err(de::Error::custom(KEY_TYPE))
             }

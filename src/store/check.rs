@@ -13,8 +13,8 @@ use std::path::Path;
 use zerocopy::FromBytes;
 
 use super::format::{
-    ENTRY_SIZE, Entry, HEADER_FILE, HEADER_FILE_SIZE, HeaderSlot, body_file, index_file, key_hash32,
-    key_problem, lookup_file, record_crc,
+    ENTRY_SIZE, Entry, HEADER_FILE, HEADER_FILE_SIZE, HeaderSlot, body_file, index_file,
+    key_hash32, key_problem, lookup_file, record_crc,
 };
 use super::header::{SlotState, read_header};
 use super::index;
@@ -35,7 +35,10 @@ pub struct CheckOptions {
 
 impl Default for CheckOptions {
     fn default() -> Self {
-        CheckOptions { quick: false, max_errors: 100 }
+        CheckOptions {
+            quick: false,
+            max_errors: 100,
+        }
     }
 }
 
@@ -85,7 +88,15 @@ struct Checker {
 
 impl Checker {
     /// Records a problem; `false` once the limit is reached.
-    fn problem(&mut self, part: Part, file: &str, offset: u64, key: Option<&str>, entry: Option<u64>, what: impl Into<String>) -> bool {
+    fn problem(
+        &mut self,
+        part: Part,
+        file: &str,
+        offset: u64,
+        key: Option<&str>,
+        entry: Option<u64>,
+        what: impl Into<String>,
+    ) -> bool {
         if self.report.problems.len() >= self.options.max_errors {
             self.report.stopped_early = true;
             return false;
@@ -125,9 +136,16 @@ impl Lenient {
 }
 
 /// Checks the store at `dir`. `progress(done, total)` counts body bytes.
-pub fn check(dir: &Path, options: CheckOptions, progress: &mut dyn FnMut(u64, u64)) -> Result<CheckReport> {
+pub fn check(
+    dir: &Path,
+    options: CheckOptions,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<CheckReport> {
     check_store_dir(dir)?;
-    let mut checker = Checker { options, report: CheckReport::default() };
+    let mut checker = Checker {
+        options,
+        report: CheckReport::default(),
+    };
     if let Some(files) = check_header_and_files(dir, &mut checker)? {
         check_entries(&files, &mut checker, progress);
         if !checker.full() {
@@ -146,13 +164,19 @@ fn check_header_and_files(dir: &Path, c: &mut Checker) -> Result<Option<Lenient>
         Ok(f) => f,
         Err(e) => {
             return Err(if e.kind() == std::io::ErrorKind::NotFound {
-                Error::NotAStore { path: dir.into(), why: "it has no header file".into() }
+                Error::NotAStore {
+                    path: dir.into(),
+                    why: "it has no header file".into(),
+                }
             } else {
                 super::reader::open_error(dir, HEADER_FILE, e)
             });
         }
     };
-    let header_len = header_file.metadata().context(|| "cannot stat the header".into())?.len();
+    let header_len = header_file
+        .metadata()
+        .context(|| "cannot stat the header".into())?
+        .len();
     let read = match read_header(&header_file, dir) {
         Ok(read) => read,
         Err(Error::Corrupt { what, .. }) => {
@@ -174,14 +198,35 @@ fn check_header_and_files(dir: &Path, c: &mut Checker) -> Result<Option<Lenient>
                     read.current
                 ));
             } else {
-                c.problem(Part::Header, HEADER_FILE, other_offset, None, None, format!("header slot {other} fails its checksum"));
+                c.problem(
+                    Part::Header,
+                    HEADER_FILE,
+                    other_offset,
+                    None,
+                    None,
+                    format!("header slot {other} fails its checksum"),
+                );
             }
         }
         SlotState::BadMagic => {
-            c.problem(Part::Header, HEADER_FILE, other_offset, None, None, format!("header slot {other} does not start with the magic bytes"));
+            c.problem(
+                Part::Header,
+                HEADER_FILE,
+                other_offset,
+                None,
+                None,
+                format!("header slot {other} does not start with the magic bytes"),
+            );
         }
         SlotState::Missing => {
-            c.problem(Part::Header, HEADER_FILE, header_len, None, None, format!("the header file is truncated ({header_len} of {HEADER_FILE_SIZE} bytes)"));
+            c.problem(
+                Part::Header,
+                HEADER_FILE,
+                header_len,
+                None,
+                None,
+                format!("the header file is truncated ({header_len} of {HEADER_FILE_SIZE} bytes)"),
+            );
         }
         SlotState::NewerVersion(_) => unreachable!("read_header refuses newer versions"),
     }
@@ -190,32 +235,69 @@ fn check_header_and_files(dir: &Path, c: &mut Checker) -> Result<Option<Lenient>
     }
     let generation = header.generation.get();
     let body = open_mapped(dir, &body_file(generation), header.body_len.get(), c)?;
-    let lookup = open_mapped(dir, &lookup_file(generation), header.entry_count.get() * ENTRY_SIZE as u64, c)?;
+    let lookup = open_mapped(
+        dir,
+        &lookup_file(generation),
+        header.entry_count.get() * ENTRY_SIZE as u64,
+        c,
+    )?;
     let capacity = header.index_capacity.get();
     let index_name = index_file(header.index_id.get());
-    let index = if !capacity.is_power_of_two() || capacity < index::MIN_CAPACITY || capacity > 1 << 40 {
-        c.problem(Part::Index, HEADER_FILE, 40, None, None, format!("index capacity {capacity} is not valid"));
+    let index = if !index::valid_capacity(capacity) {
+        c.problem(
+            Part::Index,
+            HEADER_FILE,
+            40,
+            None,
+            None,
+            format!("index capacity {capacity} is not valid"),
+        );
         None
     } else {
         match open_store_file(dir, &index_name, false) {
             Ok(file) => {
-                let len = file.metadata().context(|| format!("cannot stat {index_name}"))?.len();
+                let len = file
+                    .metadata()
+                    .context(|| format!("cannot stat {index_name}"))?
+                    .len();
                 if len != capacity * 8 {
-                    c.problem(Part::Index, &index_name, len.min(capacity * 8), None, None, format!("index is {len} bytes, expected {}", capacity * 8));
+                    c.problem(
+                        Part::Index,
+                        &index_name,
+                        len.min(capacity * 8),
+                        None,
+                        None,
+                        format!("index is {len} bytes, expected {}", capacity * 8),
+                    );
                     None
                 } else {
-                    let map = Map::new(&file, len).context(|| format!("cannot map {index_name}"))?;
+                    let map =
+                        Map::new(&file, len).context(|| format!("cannot map {index_name}"))?;
                     Some(super::reader::IndexMap { map, capacity })
                 }
             }
             Err(e) => {
-                c.problem(Part::Index, &index_name, 0, None, None, format!("cannot open: {e}"));
+                c.problem(
+                    Part::Index,
+                    &index_name,
+                    0,
+                    None,
+                    None,
+                    format!("cannot open: {e}"),
+                );
                 None
             }
         }
     };
-    let (Some(body), Some(lookup)) = (body, lookup) else { return Ok(None) };
-    Ok(Some(Lenient { header, body, lookup, index }))
+    let (Some(body), Some(lookup)) = (body, lookup) else {
+        return Ok(None);
+    };
+    Ok(Some(Lenient {
+        header,
+        body,
+        lookup,
+        index,
+    }))
 }
 
 /// Maps up to `committed` bytes of a generation file, reporting a short file or a tail.
@@ -223,19 +305,35 @@ fn open_mapped(dir: &Path, name: &str, committed: u64, c: &mut Checker) -> Resul
     let file: File = match open_store_file(dir, name, false) {
         Ok(f) => f,
         Err(e) => {
-            let what = if e.raw_os_error() == Some(libc::ELOOP) { "is a symbolic link".to_string() } else { format!("cannot open: {e}") };
+            let what = if e.raw_os_error() == Some(libc::ELOOP) {
+                "is a symbolic link".to_string()
+            } else {
+                format!("cannot open: {e}")
+            };
             c.problem(Part::Files, name, 0, None, None, what);
             return Ok(None);
         }
     };
-    let len = file.metadata().context(|| format!("cannot stat {name}"))?.len();
+    let len = file
+        .metadata()
+        .context(|| format!("cannot stat {name}"))?
+        .len();
     if len < committed {
-        c.problem(Part::Files, name, len, None, None, format!("file is truncated: {len} bytes, the commit point covers {committed}"));
+        c.problem(
+            Part::Files,
+            name,
+            len,
+            None,
+            None,
+            format!("file is truncated: {len} bytes, the commit point covers {committed}"),
+        );
     } else if len > committed {
         c.report.notes.push(format!("{name} has an uncommitted tail of {} bytes (an interrupted write; the next writer drops it)", len - committed));
     }
     let mapped = len.min(committed);
-    Ok(Some(Map::new(&file, mapped).context(|| format!("cannot map {name}"))?))
+    Ok(Some(
+        Map::new(&file, mapped).context(|| format!("cannot map {name}"))?,
+    ))
 }
 
 fn check_entries(files: &Lenient, c: &mut Checker, progress: &mut dyn FnMut(u64, u64)) {
@@ -258,35 +356,81 @@ fn check_entries(files: &Lenient, c: &mut Checker, progress: &mut dyn FnMut(u64,
         let entry = files.entry(i);
         let at = i * ENTRY_SIZE as u64;
         if let Some(what) = entry_problem(&entry, body_len) {
-            c.problem(Part::Record, &lookup_name, at, None, Some(i), format!("entry {i}: {what}"));
+            c.problem(
+                Part::Record,
+                &lookup_name,
+                at,
+                None,
+                Some(i),
+                format!("entry {i}: {what}"),
+            );
             continue;
         }
         let start = entry.offset() as usize;
         let key_bytes = &body[start..start + entry.key_len()];
         let key = std::str::from_utf8(key_bytes).ok();
         let Some(key) = key else {
-            c.problem(Part::Record, &body_name, entry.offset(), None, Some(i), format!("entry {i}: the key is not UTF-8"));
+            c.problem(
+                Part::Record,
+                &body_name,
+                entry.offset(),
+                None,
+                Some(i),
+                format!("entry {i}: the key is not UTF-8"),
+            );
             continue;
         };
         if let Some(what) = key_problem(key) {
-            c.problem(Part::Record, &body_name, entry.offset(), Some(key), Some(i), format!("entry {i}: {what}"));
+            c.problem(
+                Part::Record,
+                &body_name,
+                entry.offset(),
+                Some(key),
+                Some(i),
+                format!("entry {i}: {what}"),
+            );
             continue;
         }
         if key_hash32(key_bytes) != entry.key_hash.get() {
-            c.problem(Part::Record, &body_name, entry.offset(), Some(key), Some(i), format!("entry {i}: the key does not match its hash"));
+            c.problem(
+                Part::Record,
+                &body_name,
+                entry.offset(),
+                Some(key),
+                Some(i),
+                format!("entry {i}: the key does not match its hash"),
+            );
             continue;
         }
         if !entry.is_tombstone() {
             c.report.records += 1;
             if entry.offset() < previous_end {
-                c.problem(Part::Record, &lookup_name, at, Some(key), Some(i), format!("entry {i}: the record overlaps the one before it"));
+                c.problem(
+                    Part::Record,
+                    &lookup_name,
+                    at,
+                    Some(key),
+                    Some(i),
+                    format!("entry {i}: the record overlaps the one before it"),
+                );
             }
             previous_end = entry.end();
         }
         if !c.options.quick {
-            let value: &[u8] = if entry.is_tombstone() { &[] } else { &body[start + entry.key_len()..entry.end() as usize] };
+            let value: &[u8] = if entry.is_tombstone() {
+                &[]
+            } else {
+                &body[start + entry.key_len()..entry.end() as usize]
+            };
             if record_crc(key_bytes, value) != entry.crc32.get() {
-                c.problem(Part::Record, &body_name, entry.offset(), Some(key), Some(i), format!("entry {i}: checksum mismatch"));
+                c.problem(
+                    Part::Record,
+                    &body_name,
+                    entry.offset(),
+                    Some(key),
+                    Some(i),
+                    format!("entry {i}: checksum mismatch"),
+                );
             }
             if !entry.is_tombstone() {
                 c.report.body_bytes_checked += entry.record_len();
@@ -302,7 +446,14 @@ fn check_entries(files: &Lenient, c: &mut Checker, progress: &mut dyn FnMut(u64,
         }
     }
     if available < committed {
-        c.problem(Part::Files, &lookup_name, available * ENTRY_SIZE as u64, None, None, format!("{} committed entries are missing", committed - available));
+        c.problem(
+            Part::Files,
+            &lookup_name,
+            available * ENTRY_SIZE as u64,
+            None,
+            None,
+            format!("{} committed entries are missing", committed - available),
+        );
     }
     progress(total, total);
 }
@@ -317,34 +468,64 @@ fn check_index(files: &Lenient, c: &mut Checker) {
     let mut stale = 0u64;
     for slot_number in 0..index.capacity {
         let value = index.map.load_u64(slot_number as usize);
-        let Some(entry) = index::slot_entry(value) else { continue };
+        let Some(entry) = index::slot_entry(value) else {
+            continue;
+        };
         if entry >= committed {
             if dirty {
                 stale += 1;
                 continue;
             }
-            if !c.problem(Part::Index, &name, slot_number * 8, None, None, format!("slot {slot_number} points past the table (entry {entry})")) {
+            if !c.problem(
+                Part::Index,
+                &name,
+                slot_number * 8,
+                None,
+                None,
+                format!("slot {slot_number} points past the table (entry {entry})"),
+            ) {
                 return;
             }
             continue;
         }
         filled += 1;
-        if entry < entries && index::slot_tag(value) != index::tag(files.entry(entry).key_hash.get()) {
+        if entry < entries
+            && index::slot_tag(value) != index::tag(files.entry(entry).key_hash.get())
+        {
             if dirty {
                 stale += 1;
                 filled -= 1;
                 continue;
             }
-            if !c.problem(Part::Index, &name, slot_number * 8, None, Some(entry), format!("slot {slot_number} does not match entry {entry}")) {
+            if !c.problem(
+                Part::Index,
+                &name,
+                slot_number * 8,
+                None,
+                Some(entry),
+                format!("slot {slot_number} does not match entry {entry}"),
+            ) {
                 return;
             }
         }
     }
     if stale > 0 {
-        c.report.notes.push(format!("{stale} index slots belong to an interrupted batch"));
+        c.report.notes.push(format!(
+            "{stale} index slots belong to an interrupted batch"
+        ));
     }
     if !dirty && filled != files.header.index_used.get() {
-        c.problem(Part::Index, &name, 0, None, None, format!("the index holds {filled} slots, the header says {}", files.header.index_used.get()));
+        c.problem(
+            Part::Index,
+            &name,
+            0,
+            None,
+            None,
+            format!(
+                "the index holds {filled} slots, the header says {}",
+                files.header.index_used.get()
+            ),
+        );
     }
     use index::Slots;
     for i in 0..entries {
@@ -365,7 +546,16 @@ fn check_index(files: &Lenient, c: &mut Checker) {
             }
             at = (at + 1) & mask;
         }
-        if !found && !c.problem(Part::Index, &name, 0, None, Some(i), format!("entry {i} is missing from the index")) {
+        if !found
+            && !c.problem(
+                Part::Index,
+                &name,
+                0,
+                None,
+                Some(i),
+                format!("entry {i} is missing from the index"),
+            )
+        {
             return;
         }
         if i % (1 << 20) == 0 {
@@ -386,7 +576,14 @@ fn check_counts(dir: &Path, files: &Lenient, c: &mut Checker) -> Result<()> {
         dead_bytes: h.dead_bytes.get(),
     };
     if counts != claimed {
-        c.problem(Part::Counts, HEADER_FILE, 0, None, None, format!("the header's counts {claimed:?} disagree with the table's {counts:?}"));
+        c.problem(
+            Part::Counts,
+            HEADER_FILE,
+            0,
+            None,
+            None,
+            format!("the header's counts {claimed:?} disagree with the table's {counts:?}"),
+        );
     }
     Ok(())
 }
@@ -397,7 +594,10 @@ fn recount(dir: &Path) -> Result<Counts> {
     let mut counts = Counts::default();
     let mut tombstones = false;
     for i in 0..store.entry_count() {
-        if store.raw_entry(i).flags() & (super::format::FLAG_TOMBSTONE | super::format::FLAG_REPLACES) != 0 {
+        if store.raw_entry(i).flags()
+            & (super::format::FLAG_TOMBSTONE | super::format::FLAG_REPLACES)
+            != 0
+        {
             tombstones = true;
             break;
         }
@@ -407,7 +607,11 @@ fn recount(dir: &Path) -> Result<Counts> {
         if record.entry.is_tombstone() {
             continue;
         }
-        let state = if tombstones { store.state_of(i, record.key)? } else { State::Live };
+        let state = if tombstones {
+            store.state_of(i, record.key)?
+        } else {
+            State::Live
+        };
         let bytes = record.entry.record_len();
         match state {
             State::Live => {
@@ -443,29 +647,50 @@ pub struct RepairReport {
 /// the records that fail their checksum. A committed record that passes is never dropped.
 pub fn repair(dir: &Path, options: WriteOptions, drop_corrupt: bool) -> Result<RepairReport> {
     let mut writer = Writer::open(dir, options)?;
-    let mut report = RepairReport { recovery: writer.recovery().clone(), ..RepairReport::default() };
-    let all = CheckOptions { quick: false, max_errors: usize::MAX };
+    let mut report = RepairReport {
+        recovery: writer.recovery().clone(),
+        ..RepairReport::default()
+    };
+    let all = CheckOptions {
+        quick: false,
+        max_errors: usize::MAX,
+    };
     let before = check(dir, all, &mut |_, _| {})?;
     let has = |part: Part| before.problems.iter().any(|p| p.part == part);
-    report.corrupt_records = before.problems.iter().filter(|p| matches!(p.part, Part::Record | Part::Files)).cloned().collect();
+    report.corrupt_records = before
+        .problems
+        .iter()
+        .filter(|p| matches!(p.part, Part::Record | Part::Files))
+        .cloned()
+        .collect();
     if has(Part::Header) {
         writer.republish()?;
-        report.actions.push("rewrote the damaged header slot from the commit point".into());
+        report
+            .actions
+            .push("rewrote the damaged header slot from the commit point".into());
     }
     if !report.corrupt_records.is_empty() && drop_corrupt {
         let dropped = rewrite_without_corrupt(dir, &mut writer, options)?;
-        report.actions.push(format!("wrote a new generation without {dropped} damaged records"));
+        report.actions.push(format!(
+            "wrote a new generation without {dropped} damaged records"
+        ));
     } else {
         if has(Part::Index) && !has(Part::Files) {
             writer.rebuild_index()?;
-            report.actions.push("rebuilt the index from the lookup table".into());
+            report
+                .actions
+                .push("rebuilt the index from the lookup table".into());
         }
-        if has(Part::Counts) || (has(Part::Index) && !has(Part::Files) && report.corrupt_records.is_empty()) {
+        if has(Part::Counts)
+            || (has(Part::Index) && !has(Part::Files) && report.corrupt_records.is_empty())
+        {
             drop(writer);
             let counts = recount(dir)?;
             writer = Writer::open(dir, options)?;
             writer.publish_counts(&counts)?;
-            report.actions.push("recounted the records into the header".into());
+            report
+                .actions
+                .push("recounted the records into the header".into());
         }
     }
     drop(writer);
@@ -482,11 +707,29 @@ fn rewrite_without_corrupt(dir: &Path, writer: &mut Writer, options: WriteOption
     if built.exists() {
         std::fs::remove_dir_all(&built).context(|| format!("cannot remove {}", built.display()))?;
     }
-    let mut scratch = Checker { options: CheckOptions { quick: true, max_errors: 0 }, report: CheckReport::default() };
+    let mut scratch = Checker {
+        options: CheckOptions {
+            quick: true,
+            max_errors: 0,
+        },
+        report: CheckReport::default(),
+    };
     let files = check_header_and_files(dir, &mut scratch)?
         .ok_or_else(|| Error::corrupt(HEADER_FILE, 0, "the store's files cannot be read at all"))?;
-    create_store(&built, WriteOptions { wait: false, ..options })?;
-    let mut target = Writer::open(&built, WriteOptions { wait: false, ..options })?;
+    create_store(
+        &built,
+        WriteOptions {
+            wait: false,
+            ..options
+        },
+    )?;
+    let mut target = Writer::open(
+        &built,
+        WriteOptions {
+            wait: false,
+            ..options
+        },
+    )?;
     let body = files.body.bytes();
     let mut dropped = 0u64;
     let result = (|| {
@@ -496,13 +739,19 @@ fn rewrite_without_corrupt(dir: &Path, writer: &mut Writer, options: WriteOption
             let key_end = entry.offset().saturating_add(entry.key_len() as u64);
             let key = if entry.key_len() > 0 && key_end <= body.len() as u64 {
                 let bytes = &body[entry.offset() as usize..key_end as usize];
-                std::str::from_utf8(bytes).ok().filter(|k| key_problem(k).is_none() && key_hash32(bytes) == entry.key_hash.get())
+                std::str::from_utf8(bytes).ok().filter(|k| {
+                    key_problem(k).is_none() && key_hash32(bytes) == entry.key_hash.get()
+                })
             } else {
                 None
             };
             let intact = entry_problem(&entry, body.len() as u64).is_none() && key.is_some() && {
                 let start = entry.offset() as usize;
-                let value: &[u8] = if entry.is_tombstone() { &[] } else { &body[start + entry.key_len()..entry.end() as usize] };
+                let value: &[u8] = if entry.is_tombstone() {
+                    &[]
+                } else {
+                    &body[start + entry.key_len()..entry.end() as usize]
+                };
                 record_crc(&body[start..start + entry.key_len()], value) == entry.crc32.get()
             };
             match (intact, key) {

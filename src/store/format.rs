@@ -150,7 +150,9 @@ impl HeaderSlot {
 }
 
 /// One lookup entry, as it lies on disk.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, FromBytes, IntoBytes, Immutable, KnownLayout,
+)]
 #[repr(C)]
 pub struct Entry {
     pub offset_and_key_len: U64,
@@ -160,7 +162,14 @@ pub struct Entry {
 }
 
 impl Entry {
-    pub fn new(offset: u64, key_len: usize, value_len: u64, flags: u16, key_hash: u32, crc32: u32) -> Self {
+    pub fn new(
+        offset: u64,
+        key_len: usize,
+        value_len: u64,
+        flags: u16,
+        key_hash: u32,
+        crc32: u32,
+    ) -> Self {
         debug_assert!(offset <= MAX_OFFSET && value_len <= MAX_OFFSET && key_len <= MAX_KEY_LEN);
         Entry {
             offset_and_key_len: (offset | (key_len as u64) << 48).into(),
@@ -222,7 +231,10 @@ pub fn key_problem(key: &str) -> Option<String> {
         return Some("a key must not be empty".into());
     }
     if key.len() > MAX_KEY_LEN {
-        return Some(format!("a key must be at most {MAX_KEY_LEN} bytes (this one has {})", key.len()));
+        return Some(format!(
+            "a key must be at most {MAX_KEY_LEN} bytes (this one has {})",
+            key.len()
+        ));
     }
     if let Some(bad) = key.bytes().find(|b| matches!(b, 0 | b'\r' | b'\n')) {
         let name = match bad {

@@ -18,7 +18,7 @@ use crate::error::{Error, IoContext, Result};
 #[derive(Debug, Clone)]
 pub enum SlotState {
     /// Magic, version and checksum are good.
-    Valid(HeaderSlot),
+    Valid(Box<HeaderSlot>),
     /// Magic is right but the version is newer than this build.
     NewerVersion(u32),
     /// Magic is right but the checksum fails (a torn or damaged write).
@@ -55,7 +55,11 @@ pub fn read_header(file: &File, dir: &Path) -> Result<HeaderRead> {
     for (i, offset) in HEADER_SLOT_OFFSETS.iter().enumerate() {
         let got = read_fully_at(file, &mut raw[i], *offset)
             .context(|| format!("cannot read {}", dir.join(HEADER_FILE).display()))?;
-        slots[i] = if got < HEADER_SLOT_SIZE { SlotState::Missing } else { classify(&raw[i]) };
+        slots[i] = if got < HEADER_SLOT_SIZE {
+            SlotState::Missing
+        } else {
+            classify(&raw[i])
+        };
     }
     let valid: Vec<(usize, u64)> = slots
         .iter()
@@ -71,7 +75,10 @@ pub fn read_header(file: &File, dir: &Path) -> Result<HeaderRead> {
     }) {
         // A newer writer has touched this store: refuse it whole rather than read an older
         // slot that may no longer describe the files.
-        return Err(Error::UnsupportedVersion { found, supported: FORMAT_VERSION });
+        return Err(Error::UnsupportedVersion {
+            found,
+            supported: FORMAT_VERSION,
+        });
     }
     let Some(&(current, _)) = valid.iter().max_by_key(|(_, seq)| *seq) else {
         let any_magic = slots.iter().any(|s| matches!(s, SlotState::BadChecksum));
@@ -84,7 +91,11 @@ pub fn read_header(file: &File, dir: &Path) -> Result<HeaderRead> {
             }
         });
     };
-    Ok(HeaderRead { slots, raw, current })
+    Ok(HeaderRead {
+        slots,
+        raw,
+        current,
+    })
 }
 
 fn classify(bytes: &[u8; HEADER_SLOT_SIZE]) -> SlotState {
@@ -101,7 +112,7 @@ fn classify(bytes: &[u8; HEADER_SLOT_SIZE]) -> SlotState {
     {
         return SlotState::BadChecksum;
     }
-    SlotState::Valid(slot)
+    SlotState::Valid(Box::new(slot))
 }
 
 /// Writes `slot` (sealed here) into slot number `which` and makes it durable when `sync`.
@@ -115,7 +126,8 @@ pub fn write_raw_slot(file: &File, which: usize, bytes: &[u8], sync: bool) -> Re
     file.write_all_at(bytes, HEADER_SLOT_OFFSETS[which])
         .context(|| "cannot write the store header".to_string())?;
     if sync {
-        file.sync_data().context(|| "cannot sync the store header".to_string())?;
+        file.sync_data()
+            .context(|| "cannot sync the store header".to_string())?;
     }
     Ok(())
 }

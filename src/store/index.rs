@@ -24,6 +24,11 @@ pub fn capacity_for(entries: u64) -> u64 {
     needed.checked_next_power_of_two().unwrap_or(1 << 62)
 }
 
+/// Whether a header's capacity can be a table's: a power of two within bounds.
+pub fn valid_capacity(capacity: u64) -> bool {
+    capacity.is_power_of_two() && (MIN_CAPACITY..=1 << 40).contains(&capacity)
+}
+
 /// Whether a table of `capacity` slots may take one more.
 pub fn has_room(capacity: u64, used: u64) -> bool {
     (used + 1) * 4 <= capacity * 3

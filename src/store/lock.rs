@@ -27,12 +27,15 @@ impl WriterLock {
             .open(&path)
             .context(|| format!("cannot open the lock file {}", path.display()))?;
         if wait {
-            file.lock().context(|| format!("cannot lock {}", path.display()))?;
+            file.lock()
+                .context(|| format!("cannot lock {}", path.display()))?;
         } else {
             match file.try_lock() {
                 Ok(()) => {}
                 Err(std::fs::TryLockError::WouldBlock) => {
-                    return Err(Error::Locked { pid: read_pid(&mut file) });
+                    return Err(Error::Locked {
+                        pid: read_pid(&mut file),
+                    });
                 }
                 Err(std::fs::TryLockError::Error(e)) => {
                     return Err(Error::io(format!("cannot lock {}", path.display()), e));

@@ -73,6 +73,11 @@ impl Map {
         self.len() == 0
     }
 
+    /// Starts loading byte `at` into the cache (see [`prefetch`]).
+    pub fn prefetch(&self, at: usize) {
+        prefetch(self.bytes(), at);
+    }
+
     /// Tells the kernel how the map will be read. Advice is a hint; failure is ignored.
     pub fn advise(&self, access: Access) {
         if let Some(map) = &self.map {
@@ -98,7 +103,8 @@ impl Map {
         // SAFETY: the map is a read-only shared file map; MADV_DONTNEED on it only unmaps
         // pages, which are read back from the file (or the page cache) on the next access.
         // No data is lost because nothing was written through this map.
-        let _ = unsafe { map.unchecked_advise_range(UncheckedAdvice::DontNeed, start, end - start) };
+        let _ =
+            unsafe { map.unchecked_advise_range(UncheckedAdvice::DontNeed, start, end - start) };
     }
 
     /// The `i`-th aligned little-endian u64 of the map, read atomically.
@@ -110,6 +116,23 @@ impl Map {
         // (the writer filling an index slot), which is exactly what atomics are for.
         let atomic = unsafe { AtomicU64::from_ptr(slot.as_ptr() as *mut u64) };
         u64::from_le(atomic.load(Ordering::Acquire))
+    }
+}
+
+/// Starts loading the cache line holding byte `at` of `bytes` without waiting for it (a
+/// software prefetch); does nothing where the CPU has no such hint or `at` is out of range.
+pub fn prefetch(bytes: &[u8], at: usize) {
+    if at >= bytes.len() {
+        return;
+    }
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        let address = bytes[at..].as_ptr().cast::<i8>();
+        // SAFETY: SSE, which `_mm_prefetch` needs, is part of x86_64's baseline, and a
+        // prefetch is a hint that never faults or reads into a register; the address is in
+        // bounds of a live slice anyway.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(address) };
     }
 }
 
@@ -157,6 +180,11 @@ impl MapMut {
         atomic.store(value.to_le(), Ordering::Release);
     }
 
+    /// Starts loading slot `i` into the cache (see [`prefetch`]).
+    pub fn prefetch_u64(&self, i: usize) {
+        prefetch(&self.map, i * 8);
+    }
+
     /// Writes dirty pages back to the file and waits for them (msync).
     pub fn flush(&self) -> io::Result<()> {
         self.map.flush()
@@ -182,7 +210,12 @@ pub fn start_writeback(file: &File, offset: u64, len: u64) {
     use std::os::fd::AsRawFd;
     // SAFETY: a plain syscall on a descriptor we own; no memory is passed to the kernel.
     unsafe {
-        libc::sync_file_range(file.as_raw_fd(), offset as i64, len as i64, libc::SYNC_FILE_RANGE_WRITE);
+        libc::sync_file_range(
+            file.as_raw_fd(),
+            offset as i64,
+            len as i64,
+            libc::SYNC_FILE_RANGE_WRITE,
+        );
     }
 }
 
@@ -200,5 +233,7 @@ pub fn free_space(path: &std::path::Path) -> io::Result<u64> {
     }
     // SAFETY: statvfs returned 0, so the struct is initialised.
     let stat = unsafe { stat.assume_init() };
-    Ok(stat.f_bavail as u64 * stat.f_frsize as u64)
+    #[allow(clippy::unnecessary_cast)] // the field types differ between platforms
+    let available = stat.f_bavail as u64 * stat.f_frsize as u64;
+    Ok(available)
 }

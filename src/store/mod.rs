@@ -14,5 +14,6 @@ pub mod writer;
 pub use format::FORMAT_VERSION;
 pub use reader::{FileSize, Location, Record, Records, State, Stats, Store, store_files};
 pub use writer::{
-    BatchSummary, Counts, DeleteOutcome, OnDuplicate, Recovery, PutOutcome, WriteOptions, Writer, create_store, value_is_json,
+    BatchSummary, Counts, DeleteOutcome, OnDuplicate, PutOutcome, Recovery, WriteOptions, Writer,
+    create_store, value_is_json,
 };

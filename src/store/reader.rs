@@ -119,7 +119,10 @@ pub(crate) fn check_store_dir(dir: &Path) -> Result<()> {
     match std::fs::metadata(dir) {
         Ok(meta) if meta.is_dir() => {}
         Ok(_) => {
-            return Err(Error::NotAStore { path: dir.into(), why: "it is not a directory".into() });
+            return Err(Error::NotAStore {
+                path: dir.into(),
+                why: "it is not a directory".into(),
+            });
         }
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             return Err(Error::StoreMissing { path: dir.into() });
@@ -142,7 +145,11 @@ pub(crate) fn open_store_file(dir: &Path, name: &str, write: bool) -> io::Result
 
 pub(crate) fn open_error(dir: &Path, name: &str, e: io::Error) -> Error {
     if e.raw_os_error() == Some(libc::ELOOP) {
-        return Error::corrupt(name, 0, "is a symbolic link; store files must be regular files");
+        return Error::corrupt(
+            name,
+            0,
+            "is a symbolic link; store files must be regular files",
+        );
     }
     if e.kind() == io::ErrorKind::NotFound {
         return Error::corrupt(name, 0, "is missing");
@@ -205,21 +212,32 @@ impl Store {
         let entry_bytes = h.entry_count.get().checked_mul(ENTRY_SIZE as u64);
         let capacity = h.index_capacity.get();
         let with_name = |name: String| move |e| (name.clone(), e);
-        let bad = |name: String, what: &str| (name, io::Error::new(io::ErrorKind::InvalidData, what.to_string()));
+        let bad = |name: String, what: &str| {
+            (
+                name,
+                io::Error::new(io::ErrorKind::InvalidData, what.to_string()),
+            )
+        };
         let Some(entry_bytes) = entry_bytes else {
             return Err(bad(lookup_file(generation), "entry count overflows"));
         };
-        if !capacity.is_power_of_two() || capacity < index::MIN_CAPACITY || capacity > 1 << 40 {
-            return Err(bad(index_file(h.index_id.get()), "index capacity is not a power of two"));
+        if !index::valid_capacity(capacity) {
+            return Err(bad(
+                index_file(h.index_id.get()),
+                "index capacity is not a power of two",
+            ));
         }
         let body_name = body_file(generation);
-        let body_file = open_store_file(dir, &body_name, false).map_err(with_name(body_name.clone()))?;
+        let body_file =
+            open_store_file(dir, &body_name, false).map_err(with_name(body_name.clone()))?;
         let body = Map::new(&body_file, h.body_len.get()).map_err(with_name(body_name))?;
         let lookup_name = lookup_file(generation);
-        let lookup_file = open_store_file(dir, &lookup_name, false).map_err(with_name(lookup_name.clone()))?;
+        let lookup_file =
+            open_store_file(dir, &lookup_name, false).map_err(with_name(lookup_name.clone()))?;
         let lookup = Map::new(&lookup_file, entry_bytes).map_err(with_name(lookup_name))?;
         let index_name = index_file(h.index_id.get());
-        let index_file = open_store_file(dir, &index_name, false).map_err(with_name(index_name.clone()))?;
+        let index_file =
+            open_store_file(dir, &index_name, false).map_err(with_name(index_name.clone()))?;
         let map = Map::new(&index_file, capacity * 8).map_err(with_name(index_name))?;
         Ok((body, lookup, IndexMap { map, capacity }))
     }
@@ -290,11 +308,19 @@ impl Store {
     /// Entry `i`, checked against the format and the body's committed length.
     pub fn entry(&self, i: u64) -> Result<Entry> {
         if i >= self.entry_count() {
-            return Err(Error::corrupt(self.lookup_file_name(), i * ENTRY_SIZE as u64, "entry out of range"));
+            return Err(Error::corrupt(
+                self.lookup_file_name(),
+                i * ENTRY_SIZE as u64,
+                "entry out of range",
+            ));
         }
         let entry = self.raw_entry(i);
         if let Some(what) = entry_problem(&entry, self.header.body_len.get()) {
-            return Err(Error::corrupt(self.lookup_file_name(), i * ENTRY_SIZE as u64, what));
+            return Err(Error::corrupt(
+                self.lookup_file_name(),
+                i * ENTRY_SIZE as u64,
+                what,
+            ));
         }
         Ok(entry)
     }
@@ -312,19 +338,30 @@ impl Store {
         let start = entry.offset() as usize;
         let key_end = start + entry.key_len();
         let key_bytes = &body[start..key_end];
-        let value: &[u8] =
-            if entry.is_tombstone() { &[] } else { &body[key_end..key_end + entry.value_len() as usize] };
-        let corrupt = |what: &str| Error::corrupt(self.body_file_name(), entry.offset(), format!("record of entry {i}: {what}"));
+        let value: &[u8] = if entry.is_tombstone() {
+            &[]
+        } else {
+            &body[key_end..key_end + entry.value_len() as usize]
+        };
+        let corrupt = |what: &str| {
+            Error::corrupt(
+                self.body_file_name(),
+                entry.offset(),
+                format!("record of entry {i}: {what}"),
+            )
+        };
         let key = std::str::from_utf8(key_bytes).map_err(|_| corrupt("key is not UTF-8"))?;
-        if verify {
-            if super::format::key_hash32(key_bytes) != entry.key_hash.get() {
-                return Err(corrupt("key does not match its hash"));
-            }
-            if super::format::record_crc(key_bytes, value) != entry.crc32.get() {
-                return Err(corrupt("checksum mismatch"));
-            }
+        // Key and value lie side by side in the body (a tombstone covers only the key), so
+        // one checksum call covers the record.
+        if verify && crc32fast::hash(&body[start..key_end + value.len()]) != entry.crc32.get() {
+            return Err(corrupt("checksum mismatch"));
         }
-        Ok(Record { entry_index: i, key, value, entry })
+        Ok(Record {
+            entry_index: i,
+            key,
+            value,
+            entry,
+        })
     }
 
     /// Calls `found(entry)` for every visible entry whose key is `key`, in probe order.
@@ -382,7 +419,13 @@ impl Store {
     pub fn records(&self, verify: bool) -> Records<'_> {
         self.lookup.advise(Access::Sequential);
         self.body.advise(Access::Sequential);
-        Records { store: self, next: 0, verify, released_lookup: 0, released_body: 0 }
+        Records {
+            store: self,
+            next: 0,
+            verify,
+            released_lookup: 0,
+            released_body: 0,
+        }
     }
 
     /// The `n`-th live record (0-based; negative counts from the end).
@@ -475,6 +518,13 @@ impl<'a> Iterator for Records<'a> {
             }
             let i = self.next;
             self.next += 1;
+            if self.store.raw_entry(i).is_tombstone() {
+                // Tombstones are not records; `check` verifies them.
+                continue;
+            }
+            if !self.store.all_live() {
+                self.prefetch_ahead(i);
+            }
             let record = match self.store.record_at(i, self.verify) {
                 Ok(r) => r,
                 Err(e) => return Some(Err(e)),
@@ -493,6 +543,39 @@ impl<'a> Iterator for Records<'a> {
 }
 
 impl Records<'_> {
+    /// Deciding whether a record is live takes a probe of the index and a look at the other
+    /// entries of its key, each a likely cache miss; start those loads for the records a
+    /// little ahead so that they overlap instead of queueing.
+    fn prefetch_ahead(&self, i: u64) {
+        const SLOTS_AHEAD: u64 = 16;
+        const ENTRIES_AHEAD: u64 = 8;
+        let count = self.store.entry_count();
+        let index = &self.store.index;
+        if i + SLOTS_AHEAD < count {
+            let hash32 = self.store.raw_entry(i + SLOTS_AHEAD).key_hash.get();
+            index
+                .map
+                .prefetch(index::home(hash32, index.capacity) as usize * 8);
+        }
+        if i + ENTRIES_AHEAD < count {
+            let hash32 = self.store.raw_entry(i + ENTRIES_AHEAD).key_hash.get();
+            let want = index::tag(hash32);
+            let mask = index.capacity - 1;
+            let mut at = index::home(hash32, index.capacity);
+            for _ in 0..16 {
+                let value = index.slot(at);
+                match index::slot_entry(value) {
+                    None => break,
+                    Some(entry) if entry < count && index::slot_tag(value) == want => {
+                        self.store.lookup.prefetch(entry as usize * ENTRY_SIZE);
+                    }
+                    Some(_) => {}
+                }
+                at = (at + 1) & mask;
+            }
+        }
+    }
+
     /// Keeps peak RSS flat: pages behind the cursor are dropped from our resident set.
     fn release_behind(&mut self, i: u64, entry: &Entry) {
         let lookup_pos = i as usize * ENTRY_SIZE;
@@ -505,7 +588,9 @@ impl Records<'_> {
             self.store.body.release(self.released_body, body_pos);
             self.released_body = body_pos;
             if !self.store.all_live() {
+                // Probes touch the index and the tombstones at the table's end anywhere.
                 self.store.index.map.release(0, self.store.index.map.len());
+                self.store.lookup.release(0, self.store.lookup.len());
             }
         } else if body_pos < self.released_body {
             // Tombstones point back at older records; nothing to release.
@@ -520,7 +605,9 @@ pub fn store_files(dir: &Path) -> Result<Vec<FileSize>> {
     let entries = std::fs::read_dir(dir).context(|| format!("cannot list {}", dir.display()))?;
     for item in entries {
         let item = item.context(|| format!("cannot list {}", dir.display()))?;
-        let meta = item.metadata().context(|| format!("cannot stat {}", item.path().display()))?;
+        let meta = item
+            .metadata()
+            .context(|| format!("cannot stat {}", item.path().display()))?;
         if !meta.is_file() {
             continue;
         }

@@ -12,7 +12,7 @@ use std::path::Path;
 use super::format::{ENTRY_SIZE, HEADER_FILE_SIZE};
 use super::index;
 use super::reader::{State, Store, store_files};
-use super::writer::{OnDuplicate, WriteOptions, Writer, create_store, is_generation_file, now_unix};
+use super::writer::{WriteOptions, Writer, create_store, is_generation_file, now_unix};
 use crate::error::{Error, IoContext, Result};
 use crate::failpoint;
 
@@ -65,12 +65,23 @@ pub fn vacuum(
     let predicted = predicted_size(&store)?;
     let records = store.live_count();
     if dry_run {
-        return Ok(VacuumReport { before, after: predicted, reclaimed: before.saturating_sub(predicted), records, dry_run });
+        return Ok(VacuumReport {
+            before,
+            after: predicted,
+            reclaimed: before.saturating_sub(predicted),
+            records,
+            dry_run,
+        });
     }
     let needed = generation_size(&store);
-    let available = super::map::free_space(dir).context(|| format!("cannot read the free space of {}", dir.display()))?;
+    let available = super::map::free_space(dir)
+        .context(|| format!("cannot read the free space of {}", dir.display()))?;
     if available < needed {
-        return Err(Error::NoSpace { path: dir.to_path_buf(), needed, available });
+        return Err(Error::NoSpace {
+            path: dir.to_path_buf(),
+            needed,
+            available,
+        });
     }
     let built = dir.join(VACUUM_DIR);
     let result = build(&store, &built, options, progress).and_then(|()| {
@@ -90,16 +101,39 @@ pub fn vacuum(
     drop(store);
     writer.install_generation(&built, next)?;
     let after = total_size(dir)?;
-    Ok(VacuumReport { before, after, reclaimed: before.saturating_sub(after), records, dry_run })
+    Ok(VacuumReport {
+        before,
+        after,
+        reclaimed: before.saturating_sub(after),
+        records,
+        dry_run,
+    })
 }
 
 /// Writes the live records of `store` into a new temporary store at `built`, committed.
-fn build(store: &Store, built: &Path, options: WriteOptions, progress: &mut dyn FnMut(u64, u64)) -> Result<()> {
+fn build(
+    store: &Store,
+    built: &Path,
+    options: WriteOptions,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<()> {
     if built.exists() {
         fs::remove_dir_all(built).context(|| format!("cannot remove {}", built.display()))?;
     }
-    create_store(built, WriteOptions { wait: false, ..options })?;
-    let mut target = Writer::open(built, WriteOptions { wait: false, ..options })?;
+    create_store(
+        built,
+        WriteOptions {
+            wait: false,
+            ..options
+        },
+    )?;
+    let mut target = Writer::open(
+        built,
+        WriteOptions {
+            wait: false,
+            ..options
+        },
+    )?;
     let total = store.stats().body_len;
     let mut last = 0u64;
     let result = (|| {
@@ -108,7 +142,10 @@ fn build(store: &Store, built: &Path, options: WriteOptions, progress: &mut dyn 
             if state != State::Live {
                 continue;
             }
-            target.put(record.key, record.value, record.value_is_json(), OnDuplicate::Error)?;
+            let ahead = record.entry_index + 8;
+            let upcoming =
+                (ahead < store.entry_count()).then(|| store.raw_entry(ahead).key_hash.get());
+            target.put_new_with_hint(record.key, record.value, record.value_is_json(), upcoming)?;
             let done = record.entry.end();
             if done >= last + (8 << 20) {
                 progress(done, total);
@@ -138,7 +175,10 @@ fn verify(built: &Path, old: &Store) -> Result<()> {
         return Err(Error::corrupt(
             VACUUM_DIR,
             0,
-            format!("the new generation has {count} records, expected {}", old.live_count()),
+            format!(
+                "the new generation has {count} records, expected {}",
+                old.live_count()
+            ),
         ));
     }
     Ok(())

@@ -45,7 +45,10 @@ pub struct WriteOptions {
 
 impl Default for WriteOptions {
     fn default() -> Self {
-        WriteOptions { sync: true, wait: false }
+        WriteOptions {
+            sync: true,
+            wait: false,
+        }
     }
 }
 
@@ -123,6 +126,14 @@ impl Slots for IndexMut {
     }
 }
 
+/// A free index slot found by a probe.
+#[derive(Debug, Clone, Copy)]
+struct FreeSlot {
+    hash32: u32,
+    slot: u64,
+    inserts: u64,
+}
+
 /// A batch in progress.
 #[derive(Debug, Default)]
 struct Batch {
@@ -149,6 +160,10 @@ struct Batch {
     dirty_marked: bool,
     /// The index outgrew its file: the committed one, kept to be scrubbed or removed.
     replaced_index: Option<IndexMut>,
+    /// Where the last probe found room, valid while no slot was inserted since.
+    free_slot: Option<FreeSlot>,
+    /// Slots inserted so far in this batch.
+    inserts: u64,
     /// The header slot the dirty mark overwrote, to put back on abort.
     saved_slot: Option<[u8; HEADER_SLOT_SIZE]>,
     summary: BatchSummary,
@@ -204,7 +219,9 @@ pub(crate) fn now_unix() -> u64 {
 /// and renamed into place, so a crash never leaves half a store under the final name.
 pub fn create_store(dir: &Path, options: WriteOptions) -> Result<()> {
     if fs::symlink_metadata(dir).is_ok() {
-        return Err(Error::StoreExists { path: dir.to_path_buf() });
+        return Err(Error::StoreExists {
+            path: dir.to_path_buf(),
+        });
     }
     let parent = match dir.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -214,13 +231,19 @@ pub fn create_store(dir: &Path, options: WriteOptions) -> Result<()> {
         path: dir.to_path_buf(),
         why: "the path has no final component".into(),
     })?;
-    let tmp = parent.join(format!(".{}.creating-{}", name.to_string_lossy(), std::process::id()));
+    let tmp = parent.join(format!(
+        ".{}.creating-{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
     let result = (|| {
         fs::create_dir(&tmp).context(|| format!("cannot create {}", tmp.display()))?;
         let capacity = index::MIN_CAPACITY;
         let mut slot = header::empty_slot(now_unix(), capacity);
         let header_file = create_file(&tmp, HEADER_FILE)?;
-        header_file.set_len(HEADER_FILE_SIZE).context(|| "cannot size the header".into())?;
+        header_file
+            .set_len(HEADER_FILE_SIZE)
+            .context(|| "cannot size the header".into())?;
         let mut older = slot;
         older.commit_seq = 0.into();
         header::write_slot(&header_file, 1, &mut older, false)?;
@@ -234,18 +257,23 @@ pub fn create_store(dir: &Path, options: WriteOptions) -> Result<()> {
         ];
         for (file, len) in &files {
             if *len > 0 {
-                file.set_len(*len).context(|| "cannot size the index".into())?;
+                file.set_len(*len)
+                    .context(|| "cannot size the index".into())?;
             }
             if options.sync {
-                file.sync_all().context(|| "cannot sync a new store file".into())?;
+                file.sync_all()
+                    .context(|| "cannot sync a new store file".into())?;
             }
         }
         if options.sync {
             sync_dir(&tmp)?;
         }
         fs::rename(&tmp, dir).map_err(|e| {
-            if e.kind() == io::ErrorKind::AlreadyExists || e.raw_os_error() == Some(libc::ENOTEMPTY) {
-                Error::StoreExists { path: dir.to_path_buf() }
+            if e.kind() == io::ErrorKind::AlreadyExists || e.raw_os_error() == Some(libc::ENOTEMPTY)
+            {
+                Error::StoreExists {
+                    path: dir.to_path_buf(),
+                }
             } else {
                 Error::io(format!("cannot create {}", dir.display()), e)
             }
@@ -274,7 +302,8 @@ fn create_file(dir: &Path, name: &str) -> Result<File> {
 /// fsyncs a directory, so that the names of files created or removed in it are durable.
 pub fn sync_dir(dir: &Path) -> Result<()> {
     let file = File::open(dir).context(|| format!("cannot open {}", dir.display()))?;
-    file.sync_all().context(|| format!("cannot sync {}", dir.display()))
+    file.sync_all()
+        .context(|| format!("cannot sync {}", dir.display()))
 }
 
 impl Writer {
@@ -285,22 +314,33 @@ impl Writer {
         let dir = dir.as_ref().to_path_buf();
         check_store_dir(&dir)?;
         if fs::symlink_metadata(dir.join(HEADER_FILE)).is_err() {
-            return Err(Error::NotAStore { path: dir.clone(), why: "it has no header file".into() });
+            return Err(Error::NotAStore {
+                path: dir.clone(),
+                why: "it has no header file".into(),
+            });
         }
         let lock = WriterLock::acquire(&dir, options.wait)?;
-        let header_file = open_store_file(&dir, HEADER_FILE, true).map_err(|e| open_error(&dir, HEADER_FILE, e))?;
+        let header_file = open_store_file(&dir, HEADER_FILE, true)
+            .map_err(|e| open_error(&dir, HEADER_FILE, e))?;
         let header_read = read_header(&header_file, &dir)?;
         let committed = *header_read.slot();
         let generation = committed.generation.get();
         let mut recovery = Recovery::default();
-        let (body_file, body_tail) = open_tail(&dir, &body_file(generation), committed.body_len.get())?;
+        let (body_file, body_tail) =
+            open_tail(&dir, &body_file(generation), committed.body_len.get())?;
         let lookup_bytes = committed.entry_count.get() * ENTRY_SIZE as u64;
         let (lookup_file, lookup_tail) = open_tail(&dir, &lookup_file(generation), lookup_bytes)?;
         recovery.body_tail = body_tail;
         recovery.lookup_tail = lookup_tail;
-        let index = open_index(&dir, committed.index_id.get(), committed.index_capacity.get())?;
-        let body_map = Map::new(&body_file, committed.body_len.get()).map_err(|e| open_error(&dir, &body_file_name(&committed), e))?;
-        let lookup_map = Map::new(&lookup_file, lookup_bytes).map_err(|e| open_error(&dir, &lookup_file_name(&committed), e))?;
+        let index = open_index(
+            &dir,
+            committed.index_id.get(),
+            committed.index_capacity.get(),
+        )?;
+        let body_map = Map::new(&body_file, committed.body_len.get())
+            .map_err(|e| open_error(&dir, &body_file_name(&committed), e))?;
+        let lookup_map = Map::new(&lookup_file, lookup_bytes)
+            .map_err(|e| open_error(&dir, &lookup_file_name(&committed), e))?;
         let mut writer = Writer {
             dir,
             options,
@@ -383,7 +423,13 @@ impl Writer {
 
     /// Appends one record. `value_is_json` says the value is one strict JSON text on one line
     /// (the caller knows it for JSON and CSV input; [`value_is_json`] decides otherwise).
-    pub fn put(&mut self, key: &str, value: &[u8], value_is_json: bool, on_duplicate: OnDuplicate) -> Result<PutOutcome> {
+    pub fn put(
+        &mut self,
+        key: &str,
+        value: &[u8],
+        value_is_json: bool,
+        on_duplicate: OnDuplicate,
+    ) -> Result<PutOutcome> {
         let Some(previous) = self.prepare_put(key, on_duplicate)? else {
             return Ok(PutOutcome::Skipped);
         };
@@ -405,12 +451,62 @@ impl Writer {
             }
         }
         let crc = record_crc(key.as_bytes(), value);
-        self.finish_put(key, offset, value.len() as u64, value_is_json, crc, previous)
+        self.finish_put(
+            key,
+            offset,
+            value.len() as u64,
+            value_is_json,
+            crc,
+            previous,
+        )
+    }
+
+    /// Appends a record whose key the caller knows to be new to this store (a vacuum copying
+    /// the live records of a store into an empty one): no duplicate probe.
+    /// `upcoming` is the 32-bit key hash of a record coming a little later, whose index slot
+    /// is fetched meanwhile.
+    pub(crate) fn put_new_with_hint(
+        &mut self,
+        key: &str,
+        value: &[u8],
+        value_is_json: bool,
+        upcoming: Option<u32>,
+    ) -> Result<()> {
+        if let Some(hash32) = upcoming {
+            self.index
+                .map
+                .prefetch_u64(index::home(hash32, self.index.capacity) as usize);
+        }
+        self.begin();
+        crate::interrupt::check()?;
+        self.ensure_index_room()?;
+        self.batch.free_slot = None;
+        let offset = self.batch.body_len;
+        if value.len() >= DIRECT_VALUE {
+            self.flush_body()?;
+            self.write_body_direct(key.as_bytes())?;
+            self.write_body_direct(value)?;
+        } else {
+            self.batch.body_buf.extend_from_slice(key.as_bytes());
+            self.batch.body_buf.extend_from_slice(value);
+            self.batch.body_len += key.len() as u64 + value.len() as u64;
+            if self.batch.body_buf.len() >= BODY_BUFFER {
+                self.flush_body()?;
+            }
+        }
+        let crc = record_crc(key.as_bytes(), value);
+        self.finish_put(key, offset, value.len() as u64, value_is_json, crc, None)?;
+        Ok(())
     }
 
     /// Appends one record whose value is read from `reader` (a file or stdin of any size),
     /// without holding the value in memory.
-    pub fn put_reader(&mut self, key: &str, reader: &mut dyn Read, on_duplicate: OnDuplicate) -> Result<PutOutcome> {
+    pub fn put_reader(
+        &mut self,
+        key: &str,
+        reader: &mut dyn Read,
+        on_duplicate: OnDuplicate,
+    ) -> Result<PutOutcome> {
         let Some(previous) = self.prepare_put(key, on_duplicate)? else {
             return Ok(PutOutcome::Skipped);
         };
@@ -438,20 +534,34 @@ impl Writer {
                 return Err(Error::bad_input("the store's body would exceed 256 TiB"));
             }
         }
-        let is_json = checker.plausible() && self.value_on_disk_is_json(offset + key.len() as u64, value_len)?;
+        let is_json = checker.plausible()
+            && self.value_on_disk_is_json(offset + key.len() as u64, value_len)?;
         self.finish_put(key, offset, value_len, is_json, crc.finalize(), previous)
+    }
+
+    /// Touches the index slot where the probe for `key` will start, so that the memory access
+    /// is under way before it is needed (bulk imports call this for several keys ahead).
+    pub fn prefetch(&self, key: &[u8]) {
+        let hash32 = key_hash(key) as u32;
+        self.index
+            .map
+            .prefetch_u64(index::home(hash32, self.index.capacity) as usize);
     }
 
     /// Checks the key against the store: `Ok(None)` to skip, `Ok(Some(previous))` to go on,
     /// where `previous` is the live entry being replaced, if any.
-    fn prepare_put(&mut self, key: &str, on_duplicate: OnDuplicate) -> Result<Option<Option<(u64, Entry)>>> {
+    fn prepare_put(
+        &mut self,
+        key: &str,
+        on_duplicate: OnDuplicate,
+    ) -> Result<Option<Option<(u64, Entry)>>> {
         if let Some(problem) = super::format::key_problem(key) {
             return Err(Error::bad_input(problem));
         }
         self.begin();
         crate::interrupt::check()?;
         let previous = self.find_live(key)?;
-        if let Some(_) = previous {
+        if previous.is_some() {
             match on_duplicate {
                 OnDuplicate::Error => {
                     return Err(Error::bad_input(format!(
@@ -468,7 +578,15 @@ impl Writer {
         Ok(Some(previous))
     }
 
-    fn finish_put(&mut self, key: &str, offset: u64, value_len: u64, is_json: bool, crc: u32, previous: Option<(u64, Entry)>) -> Result<PutOutcome> {
+    fn finish_put(
+        &mut self,
+        key: &str,
+        offset: u64,
+        value_len: u64,
+        is_json: bool,
+        crc: u32,
+        previous: Option<(u64, Entry)>,
+    ) -> Result<PutOutcome> {
         let hash = key_hash(key.as_bytes());
         let mut flags = if is_json { FLAG_JSON } else { 0 };
         let outcome = if let Some((_, old)) = previous {
@@ -502,7 +620,9 @@ impl Writer {
                 self.tombstone(old)?;
                 Ok(DeleteOutcome::Deleted)
             }
-            Some((i, _)) if i >= self.committed.entry_count.get() => Ok(DeleteOutcome::AlreadyDeleted),
+            Some((i, _)) if i >= self.committed.entry_count.get() => {
+                Ok(DeleteOutcome::AlreadyDeleted)
+            }
             _ => Ok(DeleteOutcome::Missing),
         }
     }
@@ -510,7 +630,14 @@ impl Writer {
     fn tombstone(&mut self, old: Entry) -> Result<()> {
         // A tombstone reuses the key bytes of the record it deletes; its checksum covers them.
         let crc = record_crc(&self.key_bytes(&old)?, &[]);
-        let entry = Entry::new(old.offset(), old.key_len(), 0, FLAG_TOMBSTONE, old.key_hash.get(), crc);
+        let entry = Entry::new(
+            old.offset(),
+            old.key_len(),
+            0,
+            FLAG_TOMBSTONE,
+            old.key_hash.get(),
+            crc,
+        );
         self.push_entry(entry, old.key_hash.get())?;
         self.batch.deleted += 1;
         self.batch.live -= 1;
@@ -532,7 +659,8 @@ impl Writer {
                 continue;
             }
             let key = self.key_bytes(&entry)?.into_owned();
-            let key = String::from_utf8(key).map_err(|_| self.corrupt_entry(i, "key is not UTF-8"))?;
+            let key =
+                String::from_utf8(key).map_err(|_| self.corrupt_entry(i, "key is not UTF-8"))?;
             if self.find_live(&key)?.is_some_and(|(j, _)| j == i) {
                 self.tombstone(entry)?;
                 count += 1;
@@ -542,7 +670,11 @@ impl Writer {
     }
 
     fn corrupt_entry(&self, i: u64, what: &str) -> Error {
-        Error::corrupt(lookup_file_name(&self.committed), i * ENTRY_SIZE as u64, what)
+        Error::corrupt(
+            lookup_file_name(&self.committed),
+            i * ENTRY_SIZE as u64,
+            what,
+        )
     }
 
     /// The live entry of `key` among committed and pending entries.
@@ -552,9 +684,18 @@ impl Writer {
 
     /// The newest entry (record or tombstone) of `key` among committed and pending entries.
     fn find_latest(&mut self, key: &str) -> Result<Option<(u64, Entry)>> {
+        // Grow first, so that the free slot this probe finds is where the next slot goes.
+        self.ensure_index_room()?;
         let hash32 = key_hash(key.as_bytes()) as u32;
         let visible = self.batch.entries;
-        let probe = index::probe(&self.index, hash32, visible, |i| self.key_matches(i, key.as_bytes()))?;
+        let probe = index::probe(&self.index, hash32, visible, |i| {
+            self.key_matches(i, key.as_bytes())
+        })?;
+        self.batch.free_slot = probe.empty.map(|slot| FreeSlot {
+            hash32,
+            slot,
+            inserts: self.batch.inserts,
+        });
         match probe.latest {
             Some(i) => Ok(Some((i, self.entry_at(i)?))),
             None => Ok(None),
@@ -571,7 +712,8 @@ impl Writer {
         let committed = self.committed.entry_count.get();
         let entry = if i < committed {
             let at = i as usize * ENTRY_SIZE;
-            Entry::read_from_bytes(&self.lookup_map.bytes()[at..at + ENTRY_SIZE]).expect("entry size")
+            Entry::read_from_bytes(&self.lookup_map.bytes()[at..at + ENTRY_SIZE])
+                .expect("entry size")
         } else if i >= self.batch.lookup_flushed {
             let at = (i - self.batch.lookup_flushed) as usize * ENTRY_SIZE;
             Entry::read_from_bytes(&self.batch.lookup_buf[at..at + ENTRY_SIZE]).expect("entry size")
@@ -582,7 +724,10 @@ impl Writer {
                 .context(|| "cannot read back a lookup entry".into())?;
             Entry::read_from_bytes(&bytes).expect("entry size")
         };
-        if let Some(what) = entry_problem(&entry, self.batch.body_len.max(self.committed.body_len.get())) {
+        if let Some(what) = entry_problem(
+            &entry,
+            self.batch.body_len.max(self.committed.body_len.get()),
+        ) {
             return Err(self.corrupt_entry(i, &what));
         }
         Ok(entry)
@@ -593,27 +738,44 @@ impl Writer {
         let start = entry.offset();
         let end = start + entry.key_len() as u64;
         if end <= self.committed.body_len.get() {
-            return Ok(Cow::Borrowed(&self.body_map.bytes()[start as usize..end as usize]));
+            return Ok(Cow::Borrowed(
+                &self.body_map.bytes()[start as usize..end as usize],
+            ));
         }
         if start >= self.batch.body_flushed {
             let at = (start - self.batch.body_flushed) as usize;
-            return Ok(Cow::Borrowed(&self.batch.body_buf[at..at + entry.key_len()]));
+            return Ok(Cow::Borrowed(
+                &self.batch.body_buf[at..at + entry.key_len()],
+            ));
         }
         let mut key = vec![0u8; entry.key_len()];
-        self.body_file.read_exact_at(&mut key, start).context(|| "cannot read back a key".into())?;
+        self.body_file
+            .read_exact_at(&mut key, start)
+            .context(|| "cannot read back a key".into())?;
         Ok(Cow::Owned(key))
     }
 
     fn push_entry(&mut self, entry: Entry, hash32: u32) -> Result<()> {
         if self.batch.entries >= index::MAX_ENTRIES {
-            return Err(Error::bad_input("the store holds the most entries its format allows"));
+            return Err(Error::bad_input(
+                "the store holds the most entries its format allows",
+            ));
         }
         self.ensure_index_room()?;
         self.mark_index_dirty()?;
         let i = self.batch.entries;
         self.batch.lookup_buf.extend_from_slice(entry.as_bytes());
         self.batch.entries += 1;
-        insert_slot(&mut self.index, hash32, i)?;
+        match self.batch.free_slot.take() {
+            // The probe that looked the key up found the free slot, and nothing moved since.
+            Some(free) if free.hash32 == hash32 && free.inserts == self.batch.inserts => {
+                self.index
+                    .map
+                    .store_u64(free.slot as usize, index::slot(hash32, i));
+            }
+            _ => insert_slot(&mut self.index, hash32, i)?,
+        }
+        self.batch.inserts += 1;
         self.batch.index_used += 1;
         if self.batch.lookup_buf.len() >= LOOKUP_BUFFER {
             self.flush_lookup()?;
@@ -636,31 +798,68 @@ impl Writer {
         Ok(())
     }
 
+    /// Makes room in the index for `additional` more entries at once, so that a bulk import
+    /// of known size does not grow the table step by step.
+    pub fn reserve(&mut self, additional: u64) -> Result<()> {
+        self.begin();
+        let capacity = index::capacity_for(self.batch.index_used.saturating_add(additional));
+        if capacity > self.index.capacity {
+            self.grow_index(capacity)?;
+        }
+        Ok(())
+    }
+
     /// Moves to an index twice the size when the next slot would fill it past 3/4.
     fn ensure_index_room(&mut self) -> Result<()> {
         if index::has_room(self.index.capacity, self.batch.index_used) {
             return Ok(());
         }
         let capacity = index::capacity_for(self.batch.index_used + 1).max(self.index.capacity * 2);
+        self.grow_index(capacity)
+    }
+
+    /// Writes every entry's slot into a new, larger index file (not named by any header
+    /// until the commit).
+    fn grow_index(&mut self, capacity: u64) -> Result<()> {
+        self.batch.free_slot = None;
         let id = self.index.id.max(self.committed.index_id.get()) + 1;
         let name = index_file(id);
         let path = self.dir.join(&name);
         let _ = fs::remove_file(&path);
         let file = create_file(&self.dir, &name)?;
-        file.set_len(capacity * 8).context(|| format!("cannot size {}", path.display()))?;
-        let map = MapMut::new(&file, capacity * 8).context(|| format!("cannot map {}", path.display()))?;
-        let mut grown = IndexMut { id, capacity, file, map };
+        file.set_len(capacity * 8)
+            .context(|| format!("cannot size {}", path.display()))?;
+        let map = MapMut::new(&file, capacity * 8)
+            .context(|| format!("cannot map {}", path.display()))?;
+        let mut grown = IndexMut {
+            id,
+            capacity,
+            file,
+            map,
+        };
         self.flush_lookup()?;
         let entries = self.batch.entries;
         let committed = self.committed.entry_count.get();
-        for i in 0..entries {
-            let hash32 = if i < committed {
-                let at = i as usize * ENTRY_SIZE;
-                Entry::read_from_bytes(&self.lookup_map.bytes()[at..at + ENTRY_SIZE]).expect("entry size").key_hash.get()
-            } else {
-                self.entry_at(i)?.key_hash.get()
-            };
-            insert_slot(&mut grown, hash32, i)?;
+        for i in 0..committed {
+            let at = i as usize * ENTRY_SIZE;
+            let entry = Entry::read_from_bytes(&self.lookup_map.bytes()[at..at + ENTRY_SIZE])
+                .expect("entry size");
+            insert_slot(&mut grown, entry.key_hash.get(), i)?;
+        }
+        // Pending entries were flushed above; read them back in large chunks.
+        let mut chunk = vec![0u8; 4096 * ENTRY_SIZE];
+        let mut i = committed;
+        while i < entries {
+            let n = (entries - i).min(4096) as usize;
+            let bytes = &mut chunk[..n * ENTRY_SIZE];
+            self.lookup_file
+                .read_exact_at(bytes, i * ENTRY_SIZE as u64)
+                .context(|| "cannot read back the lookup table".into())?;
+            for (j, raw) in bytes.chunks_exact(ENTRY_SIZE).enumerate() {
+                let entry = Entry::read_from_bytes(raw).expect("entry size");
+                insert_slot(&mut grown, entry.key_hash.get(), i + j as u64)?;
+            }
+            i += n as u64;
         }
         self.lookup_map.release(0, self.lookup_map.len());
         let old = std::mem::replace(&mut self.index, grown);
@@ -706,7 +905,10 @@ impl Writer {
         }
         failpoint::hit("lookup-write")?;
         self.lookup_file
-            .write_all_at(&self.batch.lookup_buf, self.batch.lookup_flushed * ENTRY_SIZE as u64)
+            .write_all_at(
+                &self.batch.lookup_buf,
+                self.batch.lookup_flushed * ENTRY_SIZE as u64,
+            )
             .context(|| format!("cannot write {}", lookup_file_name(&self.committed)))?;
         self.batch.lookup_flushed += (self.batch.lookup_buf.len() / ENTRY_SIZE) as u64;
         self.batch.lookup_buf.clear();
@@ -722,19 +924,30 @@ impl Writer {
         }
         let b = &mut self.batch;
         if b.body_flushed - b.body_hinted >= WRITE_BEHIND {
-            super::map::start_writeback(&self.body_file, b.body_hinted, b.body_flushed - b.body_hinted);
+            super::map::start_writeback(
+                &self.body_file,
+                b.body_hinted,
+                b.body_flushed - b.body_hinted,
+            );
             b.body_hinted = b.body_flushed;
         }
         let lookup_bytes = (b.lookup_flushed - b.lookup_hinted) * ENTRY_SIZE as u64;
         if lookup_bytes >= WRITE_BEHIND {
-            super::map::start_writeback(&self.lookup_file, b.lookup_hinted * ENTRY_SIZE as u64, lookup_bytes);
+            super::map::start_writeback(
+                &self.lookup_file,
+                b.lookup_hinted * ENTRY_SIZE as u64,
+                lookup_bytes,
+            );
             b.lookup_hinted = b.lookup_flushed;
         }
     }
 
     fn flush_index(&self) -> Result<()> {
         if self.options.sync {
-            self.index.map.flush().context(|| format!("cannot sync {}", index_file(self.index.id)))?;
+            self.index
+                .map
+                .flush()
+                .context(|| format!("cannot sync {}", index_file(self.index.id)))?;
         }
         Ok(())
     }
@@ -768,11 +981,18 @@ impl Writer {
         if self.options.sync {
             let body = body_file_name(&self.committed);
             let lookup = lookup_file_name(&self.committed);
-            self.body_file.sync_data().context(|| format!("cannot sync {body}"))?;
-            self.lookup_file.sync_data().context(|| format!("cannot sync {lookup}"))?;
+            self.body_file
+                .sync_data()
+                .context(|| format!("cannot sync {body}"))?;
+            self.lookup_file
+                .sync_data()
+                .context(|| format!("cannot sync {lookup}"))?;
             self.flush_index()?;
             if self.index.id != self.committed.index_id.get() {
-                self.index.file.sync_all().context(|| "cannot sync the new index".into())?;
+                self.index
+                    .file
+                    .sync_all()
+                    .context(|| "cannot sync the new index".into())?;
                 sync_dir(&self.dir)?;
             }
         }
@@ -819,16 +1039,21 @@ impl Writer {
         let newest = self.committed.commit_seq.get();
         slot.commit_seq = (newest + 1).into();
         slot.seal();
-        if failpoint::hit("torn-header").is_err() {
+        if failpoint::is_set("torn-header") {
             // Half a slot, as a power cut in the middle of the write would leave it.
-            let _ = self.header_file.write_all_at(&slot.as_bytes()[..HEADER_SLOT_SIZE / 2], super::format::HEADER_SLOT_OFFSETS[which]);
+            let half = &slot.as_bytes()[..HEADER_SLOT_SIZE / 2];
+            let _ = self
+                .header_file
+                .write_all_at(half, super::format::HEADER_SLOT_OFFSETS[which]);
             let _ = self.header_file.sync_data();
-            failpoint::hit("torn-header-kill")?;
+            failpoint::crash();
         }
         header::write_slot(&self.header_file, which, &mut slot, false)?;
         failpoint::hit("after-header-write")?;
         if self.options.sync {
-            self.header_file.sync_data().context(|| "cannot sync the store header".into())?;
+            self.header_file
+                .sync_data()
+                .context(|| "cannot sync the store header".into())?;
         }
         self.raw_slots[which].copy_from_slice(slot.as_bytes());
         self.current_slot = which;
@@ -850,7 +1075,11 @@ impl Writer {
             let _ = fs::remove_file(self.dir.join(index_file(grown_id)));
         } else if self.index.id != self.committed.index_id.get() {
             let grown_id = self.index.id;
-            self.index = open_index(&self.dir, self.committed.index_id.get(), self.committed.index_capacity.get())?;
+            self.index = open_index(
+                &self.dir,
+                self.committed.index_id.get(),
+                self.committed.index_capacity.get(),
+            )?;
             let _ = fs::remove_file(self.dir.join(index_file(grown_id)));
         }
         if marked {
@@ -858,7 +1087,9 @@ impl Writer {
             self.flush_index()?;
         }
         let body_len = self.committed.body_len.get();
-        self.body_file.set_len(body_len).context(|| "cannot truncate the body".into())?;
+        self.body_file
+            .set_len(body_len)
+            .context(|| "cannot truncate the body".into())?;
         self.lookup_file
             .set_len(committed_entries * ENTRY_SIZE as u64)
             .context(|| "cannot truncate the lookup table".into())?;
@@ -872,7 +1103,8 @@ impl Writer {
             header::write_raw_slot(&self.header_file, marker, &original, self.options.sync)?;
             self.raw_slots[marker] = original;
             self.current_slot = 1 - marker;
-            self.committed = HeaderSlot::read_from_bytes(&self.raw_slots[self.current_slot]).expect("slot size");
+            self.committed =
+                HeaderSlot::read_from_bytes(&self.raw_slots[self.current_slot]).expect("slot size");
         }
         self.batch = Batch::default();
         Ok(())
@@ -888,18 +1120,31 @@ impl Writer {
         let name = index_file(id);
         let _ = fs::remove_file(self.dir.join(&name));
         let file = create_file(&self.dir, &name)?;
-        file.set_len(capacity * 8).context(|| format!("cannot size {name}"))?;
+        file.set_len(capacity * 8)
+            .context(|| format!("cannot size {name}"))?;
         let map = MapMut::new(&file, capacity * 8).context(|| format!("cannot map {name}"))?;
-        let mut fresh = IndexMut { id, capacity, file, map };
+        let mut fresh = IndexMut {
+            id,
+            capacity,
+            file,
+            map,
+        };
         for i in 0..entries {
             crate::interrupt::check()?;
             let at = i as usize * ENTRY_SIZE;
-            let entry = Entry::read_from_bytes(&self.lookup_map.bytes()[at..at + ENTRY_SIZE]).expect("entry size");
+            let entry = Entry::read_from_bytes(&self.lookup_map.bytes()[at..at + ENTRY_SIZE])
+                .expect("entry size");
             insert_slot(&mut fresh, entry.key_hash.get(), i)?;
         }
         if self.options.sync {
-            fresh.map.flush().context(|| format!("cannot sync {name}"))?;
-            fresh.file.sync_all().context(|| format!("cannot sync {name}"))?;
+            fresh
+                .map
+                .flush()
+                .context(|| format!("cannot sync {name}"))?;
+            fresh
+                .file
+                .sync_all()
+                .context(|| format!("cannot sync {name}"))?;
             sync_dir(&self.dir)?;
         }
         let old_id = self.index.id;
@@ -938,16 +1183,26 @@ impl Writer {
     /// are removed afterwards. Readers that opened the old generation keep reading it.
     pub(crate) fn install_generation(&mut self, built: &Path, mut next: HeaderSlot) -> Result<()> {
         let built_header = {
-            let file = open_store_file(built, HEADER_FILE, false).map_err(|e| open_error(built, HEADER_FILE, e))?;
+            let file = open_store_file(built, HEADER_FILE, false)
+                .map_err(|e| open_error(built, HEADER_FILE, e))?;
             *read_header(&file, built)?.slot()
         };
         let old = self.committed;
         let generation = old.generation.get() + 1;
         let index_id = self.index.id.max(old.index_id.get()) + 1;
         let moves = [
-            (body_file(built_header.generation.get()), body_file(generation)),
-            (lookup_file(built_header.generation.get()), lookup_file(generation)),
-            (index_file(built_header.index_id.get()), index_file(index_id)),
+            (
+                body_file(built_header.generation.get()),
+                body_file(generation),
+            ),
+            (
+                lookup_file(built_header.generation.get()),
+                lookup_file(generation),
+            ),
+            (
+                index_file(built_header.index_id.get()),
+                index_file(index_id),
+            ),
         ];
         for (from, to) in &moves {
             fs::rename(built.join(from), self.dir.join(to))
@@ -968,7 +1223,11 @@ impl Writer {
         failpoint::hit("vacuum-after-publish")?;
         // The new generation is the store. Everything below only tidies up.
         let _ = fs::remove_dir_all(built);
-        for name in [body_file_name(&old), lookup_file_name(&old), index_file(old.index_id.get())] {
+        for name in [
+            body_file_name(&old),
+            lookup_file_name(&old),
+            index_file(old.index_id.get()),
+        ] {
             let _ = fs::remove_file(self.dir.join(name));
         }
         if self.options.sync {
@@ -976,7 +1235,11 @@ impl Writer {
         }
         let generation_name = body_file(generation);
         let (body, _) = open_tail(&self.dir, &generation_name, next.body_len.get())?;
-        let (lookup, _) = open_tail(&self.dir, &lookup_file(generation), next.entry_count.get() * ENTRY_SIZE as u64)?;
+        let (lookup, _) = open_tail(
+            &self.dir,
+            &lookup_file(generation),
+            next.entry_count.get() * ENTRY_SIZE as u64,
+        )?;
         self.body_file = body;
         self.lookup_file = lookup;
         self.index = open_index(&self.dir, index_id, next.index_capacity.get())?;
@@ -988,7 +1251,11 @@ impl Writer {
     /// strict JSON text (for values streamed in, too large to check in memory).
     fn value_on_disk_is_json(&mut self, offset: u64, len: u64) -> Result<bool> {
         self.flush_body()?;
-        let section = FileSection { file: &self.body_file, at: offset, end: offset + len };
+        let section = FileSection {
+            file: &self.body_file,
+            at: offset,
+            end: offset + len,
+        };
         let reader = io::BufReader::with_capacity(1 << 20, section);
         let mut de = serde_json::Deserializer::from_reader(reader);
         let ok = serde::de::IgnoredAny::deserialize(&mut de).is_ok() && de.end().is_ok();
@@ -999,9 +1266,14 @@ impl Writer {
     /// files that the commit point does not name, and temporary files.
     fn remove_leftovers(&mut self) -> Result<()> {
         let c = self.committed;
-        let keep = [body_file_name(&c), lookup_file_name(&c), index_file(c.index_id.get())];
+        let keep = [
+            body_file_name(&c),
+            lookup_file_name(&c),
+            index_file(c.index_id.get()),
+        ];
         let mut removed = false;
-        let read = fs::read_dir(&self.dir).context(|| format!("cannot list {}", self.dir.display()))?;
+        let read =
+            fs::read_dir(&self.dir).context(|| format!("cannot list {}", self.dir.display()))?;
         for item in read.flatten() {
             let name = item.file_name().to_string_lossy().into_owned();
             if keep.contains(&name) || !is_generation_file(&name) {
@@ -1009,7 +1281,11 @@ impl Writer {
             }
             let path = item.path();
             let is_dir = item.file_type().map(|t| t.is_dir()).unwrap_or(false);
-            let gone = if is_dir { fs::remove_dir_all(&path) } else { fs::remove_file(&path) };
+            let gone = if is_dir {
+                fs::remove_dir_all(&path)
+            } else {
+                fs::remove_file(&path)
+            };
             gone.context(|| format!("cannot remove leftover {}", path.display()))?;
             self.recovery.leftovers.push(name);
             removed = true;
@@ -1027,8 +1303,12 @@ pub(crate) fn is_generation_file(name: &str) -> bool {
     if name.ends_with(".tmp") {
         return true;
     }
-    let Some((stem, number)) = name.split_once('.') else { return false };
-    matches!(stem, "body" | "lookup" | "index") && !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit())
+    let Some((stem, number)) = name.split_once('.') else {
+        return false;
+    };
+    matches!(stem, "body" | "lookup" | "index")
+        && !number.is_empty()
+        && number.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// A byte range of a file, read with `pread`.
@@ -1082,7 +1362,9 @@ impl JsonShape {
 /// leading or trailing whitespace and no line break: the values embedded verbatim in
 /// envelopes.
 pub fn value_is_json(value: &[u8]) -> bool {
-    let (Some(first), Some(last)) = (value.first(), value.last()) else { return false };
+    let (Some(first), Some(last)) = (value.first(), value.last()) else {
+        return false;
+    };
     if first.is_ascii_whitespace() || last.is_ascii_whitespace() {
         return false;
     }
@@ -1096,28 +1378,52 @@ pub fn value_is_json(value: &[u8]) -> bool {
 /// returns the file and how many bytes were dropped.
 fn open_tail(dir: &Path, name: &str, committed: u64) -> Result<(File, u64)> {
     let file = open_store_file(dir, name, true).map_err(|e| open_error(dir, name, e))?;
-    let len = file.metadata().context(|| format!("cannot stat {name}"))?.len();
+    let len = file
+        .metadata()
+        .context(|| format!("cannot stat {name}"))?
+        .len();
     if len < committed {
-        return Err(Error::corrupt(name, len, format!("file is {len} bytes, shorter than the {committed} bytes committed")));
+        return Err(Error::corrupt(
+            name,
+            len,
+            format!("file is {len} bytes, shorter than the {committed} bytes committed"),
+        ));
     }
     if len > committed {
-        file.set_len(committed).context(|| format!("cannot truncate the uncommitted tail of {name}"))?;
+        file.set_len(committed)
+            .context(|| format!("cannot truncate the uncommitted tail of {name}"))?;
     }
     Ok((file, len - committed))
 }
 
 fn open_index(dir: &Path, id: u64, capacity: u64) -> Result<IndexMut> {
     let name = index_file(id);
-    if !capacity.is_power_of_two() || capacity < index::MIN_CAPACITY || capacity > 1 << 40 {
-        return Err(Error::corrupt(HEADER_FILE, 0, format!("index capacity {capacity} is not valid")));
+    if !index::valid_capacity(capacity) {
+        return Err(Error::corrupt(
+            HEADER_FILE,
+            0,
+            format!("index capacity {capacity} is not valid"),
+        ));
     }
     let file = open_store_file(dir, &name, true).map_err(|e| open_error(dir, &name, e))?;
-    let len = file.metadata().context(|| format!("cannot stat {name}"))?.len();
+    let len = file
+        .metadata()
+        .context(|| format!("cannot stat {name}"))?
+        .len();
     if len != capacity * 8 {
-        return Err(Error::corrupt(&name, len, format!("index is {len} bytes, expected {}", capacity * 8)));
+        return Err(Error::corrupt(
+            &name,
+            len,
+            format!("index is {len} bytes, expected {}", capacity * 8),
+        ));
     }
     let map = MapMut::new(&file, capacity * 8).map_err(|e| open_error(dir, &name, e))?;
-    Ok(IndexMut { id, capacity, file, map })
+    Ok(IndexMut {
+        id,
+        capacity,
+        file,
+        map,
+    })
 }
 
 /// Clears every slot that points at or past `committed` entries.

@@ -51,7 +51,9 @@ fn report(error: &anyhow::Error) -> ExitCode {
 
 fn is_broken_pipe(error: &anyhow::Error) -> bool {
     error.chain().any(|cause| {
-        cause.downcast_ref::<io::Error>().is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+        cause
+            .downcast_ref::<io::Error>()
+            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
             || matches!(cause.downcast_ref::<Error>(),
                 Some(Error::Io { source, .. }) if source.kind() == io::ErrorKind::BrokenPipe)
     })
@@ -60,7 +62,9 @@ fn is_broken_pipe(error: &anyhow::Error) -> bool {
 /// The one place where error kinds become exit codes.
 fn exit_code(error: &anyhow::Error) -> u8 {
     match error.downcast_ref::<Error>() {
-        Some(Error::KeyNotFound { .. } | Error::KeysNotFound { .. } | Error::IndexOutOfRange { .. }) => 1,
+        Some(
+            Error::KeyNotFound { .. } | Error::KeysNotFound { .. } | Error::IndexOutOfRange { .. },
+        ) => 1,
         Some(Error::BadInput { .. }) => 3,
         Some(
             Error::StoreMissing { .. }
@@ -74,7 +78,10 @@ fn exit_code(error: &anyhow::Error) -> u8 {
         Some(Error::Interrupted { signal }) => (128 + signal) as u8,
         Some(_) => 4,
         None => {
-            if error.chain().any(|c| c.downcast_ref::<io::Error>().is_some()) {
+            if error
+                .chain()
+                .any(|c| c.downcast_ref::<io::Error>().is_some())
+            {
                 6
             } else {
                 4

@@ -30,9 +30,7 @@ fn progress(global: &Global, total: Option<u64>, message: &str, bytes: bool) -> 
     };
     bar.set_draw_target(ProgressDrawTarget::stderr_with_hz(10));
     let template = match (total.is_some(), bytes) {
-        (true, true) => {
-            "{msg} [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta}"
-        }
+        (true, true) => "{msg} [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta}",
         (true, false) => "{msg} [{bar:30}] {human_pos}/{human_len} {per_sec} ETA {eta}",
         (false, true) => "{spinner} {msg} {bytes} {binary_bytes_per_sec}",
         (false, false) => "{spinner} {msg} {human_pos} {per_sec}",

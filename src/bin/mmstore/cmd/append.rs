@@ -60,7 +60,7 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<()> {
         let on_duplicate = args.append.on_duplicate.into();
         let key_field = args.key_field.as_deref();
         let (_, summary) = run_batch(&mut writer, |w| {
-            mmstore::io::jsonl::append_jsonl(w, &mut input, key_field, on_duplicate)
+            mmstore::io::jsonl::append_jsonl(w, &mut input, key_field, on_duplicate, size)
         })?;
         bar.finish_and_clear();
         super::append_summary(global, &summary, started);
@@ -77,7 +77,12 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<()> {
         let outcome = match (&args.value, &args.file) {
             (Some(value), _) => {
                 let bytes = value.as_bytes();
-                w.put(&key, bytes, mmstore::store::value_is_json(bytes), on_duplicate)?
+                w.put(
+                    &key,
+                    bytes,
+                    mmstore::store::value_is_json(bytes),
+                    on_duplicate,
+                )?
             }
             (None, Some(path)) => {
                 let mut file = File::open(path)
@@ -97,6 +102,9 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<()> {
         mmstore::PutOutcome::Replaced => "replaced",
         mmstore::PutOutcome::Skipped => "skipped (key exists)",
     };
-    ui::summary(global, &format!("{what} {key} ({})", ui::size(summary.bytes)));
+    ui::summary(
+        global,
+        &format!("{what} {key} ({})", ui::size(summary.bytes)),
+    );
     Ok(())
 }

@@ -3,8 +3,8 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use mmstore::store::check::{CheckOptions, CheckReport, Problem};
 use mmstore::Error;
+use mmstore::store::check::{CheckOptions, CheckReport, Problem};
 
 use super::context_write;
 use crate::cli::Global;
@@ -50,7 +50,10 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<()> {
         bar.set_length(total);
         bar.set_position(done);
     };
-    let options = CheckOptions { quick: args.quick, max_errors: args.max_errors as usize };
+    let options = CheckOptions {
+        quick: args.quick,
+        max_errors: args.max_errors as usize,
+    };
     let report = mmstore::store::check::check(&args.store, options, &mut progress)?;
     bar.finish_and_clear();
     print_report(&report, args.json, &[])?;
@@ -58,11 +61,18 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<()> {
 }
 
 fn repair(args: Args, global: &Global) -> anyhow::Result<()> {
-    let report = mmstore::store::check::repair(&args.store, super::write_options(global), args.drop_corrupt)?;
+    let report = mmstore::store::check::repair(
+        &args.store,
+        super::write_options(global),
+        args.drop_corrupt,
+    )?;
     let mut done: Vec<String> = Vec::new();
     let r = &report.recovery;
     if r.body_tail > 0 || r.lookup_tail > 0 {
-        done.push(format!("dropped an uncommitted tail ({} body bytes, {} lookup bytes)", r.body_tail, r.lookup_tail));
+        done.push(format!(
+            "dropped an uncommitted tail ({} body bytes, {} lookup bytes)",
+            r.body_tail, r.lookup_tail
+        ));
     }
     if r.index_scrubbed {
         done.push("cleared index slots of an interrupted batch".into());
@@ -85,8 +95,16 @@ fn finish(report: &CheckReport) -> anyhow::Result<()> {
     if report.ok {
         Ok(())
     } else {
-        let more = if report.stopped_early { " (stopped early; raise --max-errors for more)" } else { "" };
-        anyhow::bail!(Error::corrupt("store", 0, format!("check found {} problems{more}", report.problems.len())))
+        let more = if report.stopped_early {
+            " (stopped early; raise --max-errors for more)"
+        } else {
+            ""
+        };
+        anyhow::bail!(Error::corrupt(
+            "store",
+            0,
+            format!("check found {} problems{more}", report.problems.len())
+        ))
     }
 }
 
@@ -122,8 +140,16 @@ fn print_report(report: &CheckReport, json: bool, repaired: &[String]) -> anyhow
             context_write(writeln!(out, "note: {note}"))?;
         }
         for p in &report.problems {
-            let key = p.key.as_deref().map(|k| format!(" (key {k:?})")).unwrap_or_default();
-            context_write(writeln!(out, "problem: {} at offset {}{key}: {}", p.file, p.offset, p.what))?;
+            let key = p
+                .key
+                .as_deref()
+                .map(|k| format!(" (key {k:?})"))
+                .unwrap_or_default();
+            context_write(writeln!(
+                out,
+                "problem: {} at offset {}{key}: {}",
+                p.file, p.offset, p.what
+            ))?;
         }
         if report.ok {
             context_write(writeln!(

@@ -37,14 +37,21 @@ pub struct Args {
 pub fn run(args: Args, global: &Global) -> anyhow::Result<()> {
     let started = Instant::now();
     let store = Store::open(&args.store)?;
-    let options = ExportOptions { array: args.array, prefix: args.prefix.clone() };
+    let options = ExportOptions {
+        array: args.array,
+        prefix: args.prefix.clone(),
+    };
     let bar = ui::count_progress(global, Some(store.live_count()), "exporting");
     let mut progress = |records: u64, _bytes: u64| bar.set_position(records);
     let (count, bytes) = match &args.output {
         None => {
             let mut out = ui::stdout();
-            let mut counter = CountingWriter { inner: &mut out, bytes: 0 };
-            let count = mmstore::io::envelope::export(&store, &mut counter, &options, &mut progress)?;
+            let mut counter = CountingWriter {
+                inner: &mut out,
+                bytes: 0,
+            };
+            let count =
+                mmstore::io::envelope::export(&store, &mut counter, &options, &mut progress)?;
             (count, counter.bytes)
         }
         Some(path) => export_to_file(&store, path, &options, &mut progress, !global.no_sync)?,
@@ -54,7 +61,11 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<()> {
         let seconds = started.elapsed().as_secs_f64();
         ui::summary(
             global,
-            &format!("exported {count} records, {} in {seconds:.2} s ({})", ui::size(bytes), ui::rate(bytes, seconds)),
+            &format!(
+                "exported {count} records, {} in {seconds:.2} s ({})",
+                ui::size(bytes),
+                ui::rate(bytes, seconds)
+            ),
         );
     }
     Ok(())
@@ -69,19 +80,33 @@ fn export_to_file(
     progress: &mut dyn FnMut(u64, u64),
     sync: bool,
 ) -> anyhow::Result<(u64, u64)> {
-    let name = path.file_name().ok_or_else(|| Error::bad_input(format!("{} is not a file name", path.display())))?;
-    let tmp = path.with_file_name(format!(".{}.tmp-{}", name.to_string_lossy(), std::process::id()));
+    let name = path
+        .file_name()
+        .ok_or_else(|| Error::bad_input(format!("{} is not a file name", path.display())))?;
+    let tmp = path.with_file_name(format!(
+        ".{}.tmp-{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
     let result = (|| -> anyhow::Result<(u64, u64)> {
-        let file = File::create(&tmp).map_err(|e| Error::io(format!("cannot create {}", tmp.display()), e))?;
+        let file = File::create(&tmp)
+            .map_err(|e| Error::io(format!("cannot create {}", tmp.display()), e))?;
         let mut out = BufWriter::with_capacity(1 << 20, file);
-        let mut counter = CountingWriter { inner: &mut out, bytes: 0 };
+        let mut counter = CountingWriter {
+            inner: &mut out,
+            bytes: 0,
+        };
         let count = mmstore::io::envelope::export(store, &mut counter, options, progress)?;
         let bytes = counter.bytes;
-        let file = out.into_inner().map_err(|e| Error::io(format!("cannot write {}", tmp.display()), e.into_error()))?;
+        let file = out
+            .into_inner()
+            .map_err(|e| Error::io(format!("cannot write {}", tmp.display()), e.into_error()))?;
         if sync {
-            file.sync_all().map_err(|e| Error::io(format!("cannot sync {}", tmp.display()), e))?;
+            file.sync_all()
+                .map_err(|e| Error::io(format!("cannot sync {}", tmp.display()), e))?;
         }
-        fs::rename(&tmp, path).map_err(|e| Error::io(format!("cannot rename into {}", path.display()), e))?;
+        fs::rename(&tmp, path)
+            .map_err(|e| Error::io(format!("cannot rename into {}", path.display()), e))?;
         Ok((count, bytes))
     })();
     if result.is_err() {

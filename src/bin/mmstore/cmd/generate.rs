@@ -27,12 +27,18 @@ pub fn generate(dir: &Path) -> anyhow::Result<()> {
     fs::create_dir_all(&completions)?;
     fs::create_dir_all(&man)?;
     let mut command = Cli::command();
-    for shell in [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::Elvish, Shell::PowerShell] {
+    for shell in [
+        Shell::Bash,
+        Shell::Zsh,
+        Shell::Fish,
+        Shell::Elvish,
+        Shell::PowerShell,
+    ] {
         clap_complete::generate_to(shell, &mut command, "mmstore", &completions)?;
     }
     command.build();
     write_page(&command, &man, "mmstore")?;
-    for sub in command.get_subcommands().filter(|s| !s.is_hide_set()) {
+    for sub in command.get_subcommands().filter(|s| !s.is_hide_set() && s.get_name() != "help") {
         let name = format!("mmstore-{}", sub.get_name());
         let sub = sub.clone().name(name.clone());
         write_page(&sub, &man, &name)?;

@@ -40,14 +40,18 @@ const RELEASE_EVERY: u64 = 4096;
 
 pub fn run(args: Args, _global: &Global) -> anyhow::Result<()> {
     if args.keys.is_empty() && args.index.is_empty() && args.keys_from.is_none() {
-        anyhow::bail!(Error::bad_input("give a KEY, --index N or --keys-from PATH"));
+        anyhow::bail!(Error::bad_input(
+            "give a KEY, --index N or --keys-from PATH"
+        ));
     }
     let store = Store::open(&args.store)?;
     let mut out = ui::stdout();
     let single = args.keys.len() == 1 && args.index.is_empty() && args.keys_from.is_none();
     if single && !args.json {
         let key = &args.keys[0];
-        let record = store.get(key)?.ok_or_else(|| Error::KeyNotFound { key: key.clone() })?;
+        let record = store
+            .get(key)?
+            .ok_or_else(|| Error::KeyNotFound { key: key.clone() })?;
         context_write(out.write_all(record.value))?;
         context_write(out.flush())?;
         return Ok(());
@@ -56,28 +60,34 @@ pub fn run(args: Args, _global: &Global) -> anyhow::Result<()> {
     let mut missing_count = 0u64;
     let mut buf = Vec::with_capacity(64 * 1024);
     let mut looked_up = 0u64;
-    let mut emit = |store: &Store, record: Option<mmstore::Record<'_>>, asked: String| -> anyhow::Result<()> {
-        match record {
-            Some(record) => {
-                buf.clear();
-                mmstore::io::envelope::write_envelope(&mut buf, record.key, record.value, record.value_is_json());
-                buf.push(b'\n');
-                context_write(out.write_all(&buf))?;
-            }
-            None => {
-                missing_count += 1;
-                if missing.len() < 5 {
-                    missing.push(asked);
+    let mut emit =
+        |store: &Store, record: Option<mmstore::Record<'_>>, asked: String| -> anyhow::Result<()> {
+            match record {
+                Some(record) => {
+                    buf.clear();
+                    mmstore::io::envelope::write_envelope(
+                        &mut buf,
+                        record.key,
+                        record.value,
+                        record.value_is_json(),
+                    );
+                    buf.push(b'\n');
+                    context_write(out.write_all(&buf))?;
+                }
+                None => {
+                    missing_count += 1;
+                    if missing.len() < 5 {
+                        missing.push(asked);
+                    }
                 }
             }
-        }
-        looked_up += 1;
-        if looked_up % RELEASE_EVERY == 0 {
-            mmstore::interrupt::check()?;
-            store.release_pages();
-        }
-        Ok(())
-    };
+            looked_up += 1;
+            if looked_up.is_multiple_of(RELEASE_EVERY) {
+                mmstore::interrupt::check()?;
+                store.release_pages();
+            }
+            Ok(())
+        };
     for key in &args.keys {
         emit(&store, store.get(key)?, format!("key {key:?}"))?;
     }
@@ -93,11 +103,25 @@ pub fn run(args: Args, _global: &Global) -> anyhow::Result<()> {
     context_write(out.flush())?;
     if missing_count > 0 {
         let list = missing.join(", ");
-        let more = if missing_count > missing.len() as u64 { ", ..." } else { "" };
-        if missing_count == 1 && args.index.len() == 1 && args.keys.is_empty() && args.keys_from.is_none() {
-            anyhow::bail!(Error::IndexOutOfRange { index: args.index[0], live: store.live_count() });
+        let more = if missing_count > missing.len() as u64 {
+            ", ..."
+        } else {
+            ""
+        };
+        if missing_count == 1
+            && args.index.len() == 1
+            && args.keys.is_empty()
+            && args.keys_from.is_none()
+        {
+            anyhow::bail!(Error::IndexOutOfRange {
+                index: args.index[0],
+                live: store.live_count()
+            });
         }
-        anyhow::bail!(Error::KeysNotFound { count: missing_count, sample: format!("{list}{more}") });
+        anyhow::bail!(Error::KeysNotFound {
+            count: missing_count,
+            sample: format!("{list}{more}")
+        });
     }
     Ok(())
 }

@@ -65,7 +65,7 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<()> {
     };
     let on_duplicate = args.append.on_duplicate.into();
     let (_, summary) = run_batch(&mut writer, |w| {
-        mmstore::io::csv::import_csv(w, &mut input, &options, on_duplicate)
+        mmstore::io::csv::import_csv(w, &mut input, &options, on_duplicate, size)
     })?;
     bar.finish_and_clear();
     super::append_summary(global, &summary, started);

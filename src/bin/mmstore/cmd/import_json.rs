@@ -31,8 +31,9 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<()> {
     let bar = ui::bytes_progress(global, size, "importing");
     let mut input = BufReader::with_capacity(1 << 20, bar.wrap_read(reader));
     let on_duplicate = args.append.on_duplicate.into();
-    let (_, summary) =
-        run_batch(&mut writer, |w| mmstore::io::envelope::import(w, &mut input, on_duplicate))?;
+    let (_, summary) = run_batch(&mut writer, |w| {
+        mmstore::io::envelope::import(w, &mut input, on_duplicate)
+    })?;
     bar.finish_and_clear();
     super::append_summary(global, &summary, started);
     Ok(())

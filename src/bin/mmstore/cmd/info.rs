@@ -80,22 +80,45 @@ pub fn run(args: Args, _global: &Global) -> anyhow::Result<()> {
     let after = mmstore::store::vacuum::predicted_size(&store)?;
     let reclaimable = total.saturating_sub(after);
     let record_bytes = stats.live_bytes + stats.dead_bytes;
-    let dead_fraction = if record_bytes == 0 { 0.0 } else { stats.dead_bytes as f64 / record_bytes as f64 };
+    let dead_fraction = if record_bytes == 0 {
+        0.0
+    } else {
+        stats.dead_bytes as f64 / record_bytes as f64
+    };
     let info = Info {
         format_version: stats.format_version,
         generation: stats.generation,
         commit: stats.commit_seq,
-        records: Records { live: stats.live, deleted: stats.deleted, replaced: stats.replaced },
+        records: Records {
+            live: stats.live,
+            deleted: stats.deleted,
+            replaced: stats.replaced,
+        },
         entries: stats.entries,
         live_bytes: stats.live_bytes,
         dead_bytes: stats.dead_bytes,
         reclaimable_bytes: reclaimable,
-        fragmentation: if total == 0 { 0.0 } else { reclaimable as f64 / total as f64 },
+        fragmentation: if total == 0 {
+            0.0
+        } else {
+            reclaimable as f64 / total as f64
+        },
         vacuum_recommended: stats.dead_bytes > 0 && dead_fraction >= args.threshold,
         next_auto_key: stats.next_seq,
         index_capacity: stats.index_capacity,
         index_load: stats.index_used as f64 / stats.index_capacity as f64,
-        files: files.iter().map(|f| (f.name.clone(), FileJson { bytes: f.bytes, allocated: f.allocated })).collect(),
+        files: files
+            .iter()
+            .map(|f| {
+                (
+                    f.name.clone(),
+                    FileJson {
+                        bytes: f.bytes,
+                        allocated: f.allocated,
+                    },
+                )
+            })
+            .collect(),
         total_bytes: total,
         allocated_bytes: allocated,
         created: stats.created_unix,
@@ -113,27 +136,66 @@ pub fn run(args: Args, _global: &Global) -> anyhow::Result<()> {
         ("store", args.store.display().to_string()),
         ("format version", info.format_version.to_string()),
         ("generation", info.generation.to_string()),
-        ("records", format!("{} live, {} deleted, {} replaced", stats.live, stats.deleted, stats.replaced)),
-        ("live bytes", format!("{} ({})", stats.live_bytes, ui::size(stats.live_bytes))),
-        ("dead bytes", format!("{} ({})", stats.dead_bytes, ui::size(stats.dead_bytes))),
-        ("reclaimable", format!("{} ({:.1}% of the files)", ui::size(reclaimable), info.fragmentation * 100.0)),
+        (
+            "records",
+            format!(
+                "{} live, {} deleted, {} replaced",
+                stats.live, stats.deleted, stats.replaced
+            ),
+        ),
+        (
+            "live bytes",
+            format!("{} ({})", stats.live_bytes, ui::size(stats.live_bytes)),
+        ),
+        (
+            "dead bytes",
+            format!("{} ({})", stats.dead_bytes, ui::size(stats.dead_bytes)),
+        ),
+        (
+            "reclaimable",
+            format!(
+                "{} ({:.1}% of the files)",
+                ui::size(reclaimable),
+                info.fragmentation * 100.0
+            ),
+        ),
         (
             "vacuum recommended",
             if info.vacuum_recommended {
-                format!("yes ({:.0}% of record bytes are dead)", dead_fraction * 100.0)
+                format!(
+                    "yes ({:.0}% of record bytes are dead)",
+                    dead_fraction * 100.0
+                )
             } else {
                 "no".to_string()
             },
         ),
-        ("files", format!("{} apparent, {} allocated", ui::size(total), ui::size(allocated))),
+        (
+            "files",
+            format!(
+                "{} apparent, {} allocated",
+                ui::size(total),
+                ui::size(allocated)
+            ),
+        ),
         ("created", format_time(stats.created_unix)),
-        ("last vacuum", if stats.last_vacuum_unix > 0 { format_time(stats.last_vacuum_unix) } else { "never".into() }),
+        (
+            "last vacuum",
+            if stats.last_vacuum_unix > 0 {
+                format_time(stats.last_vacuum_unix)
+            } else {
+                "never".into()
+            },
+        ),
     ];
     for (name, value) in rows {
         table.add_row([name.to_string(), value]);
     }
     for file in &files {
-        table.add_row([format!("  {}", file.name), format!("{} ({})", file.bytes, ui::size(file.bytes))]);
+        table.add_row([
+            format!("  {}", file.name),
+            format!("{} ({})", file.bytes, ui::size(file.bytes)),
+        ]);
     }
     context_write(writeln!(out, "{}", table.trim_fmt()))?;
     context_write(out.flush())?;
@@ -154,5 +216,10 @@ fn format_time(unix: u64) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC", rem / 3600, rem % 3600 / 60, rem % 60)
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }

@@ -29,7 +29,9 @@ pub struct Args {
 
 pub fn run(args: Args, _global: &Global) -> anyhow::Result<()> {
     let store = Store::open(&args.store)?;
-    let mut location = store.locate(&args.key)?.ok_or_else(|| Error::KeyNotFound { key: args.key.clone() })?;
+    let mut location = store.locate(&args.key)?.ok_or_else(|| Error::KeyNotFound {
+        key: args.key.clone(),
+    })?;
     if let Ok(absolute) = std::fs::canonicalize(&location.file) {
         location.file = absolute;
     }
@@ -38,7 +40,13 @@ pub fn run(args: Args, _global: &Global) -> anyhow::Result<()> {
         context_write(serde_json::to_writer(&mut out, &location).map_err(std::io::Error::from))?;
         context_write(out.write_all(b"\n"))?;
     } else {
-        context_write(writeln!(out, "{}\t{}\t{}", location.file.display(), location.offset, location.len))?;
+        context_write(writeln!(
+            out,
+            "{}\t{}\t{}",
+            location.file.display(),
+            location.offset,
+            location.len
+        ))?;
     }
     context_write(out.flush())?;
     Ok(())

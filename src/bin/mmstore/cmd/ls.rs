@@ -110,7 +110,7 @@ pub fn run(args: Args, _global: &Global) -> anyhow::Result<()> {
         } else {
             context_write(ui::write_line(&mut out, record.key.as_bytes()))?;
         }
-        if printed % 65536 == 0 {
+        if printed.is_multiple_of(65536) {
             mmstore::interrupt::check()?;
         }
     }
@@ -143,8 +143,10 @@ fn print_chunk(
     if *first {
         table.set_header(["index", "size", "offset", "state", "key"]);
     }
-    let mut constraints: Vec<ColumnConstraint> =
-        widths.iter().map(|w| ColumnConstraint::Absolute(Width::Fixed(*w + 2))).collect();
+    let mut constraints: Vec<ColumnConstraint> = widths
+        .iter()
+        .map(|w| ColumnConstraint::Absolute(Width::Fixed(*w + 2)))
+        .collect();
     constraints.push(ColumnConstraint::ContentWidth);
     table.set_constraints(constraints);
     for row in chunk.drain(..) {

@@ -65,7 +65,10 @@ pub struct AppendOptions {
 }
 
 pub fn write_options(global: &Global) -> WriteOptions {
-    WriteOptions { sync: !global.no_sync, wait: global.wait }
+    WriteOptions {
+        sync: !global.no_sync,
+        wait: global.wait,
+    }
 }
 
 /// Opens the store for writing, creating it first when `create` and it is missing.
@@ -93,7 +96,9 @@ pub fn run_batch<T>(
         }
         Err(e) => {
             if let Err(abort) = writer.abort() {
-                ui::warn(&format!("could not roll back cleanly ({abort}); the next writer will"));
+                ui::warn(&format!(
+                    "could not roll back cleanly ({abort}); the next writer will"
+                ));
             }
             Err(e.into())
         }
@@ -104,7 +109,11 @@ pub fn run_batch<T>(
 pub fn append_summary(global: &Global, summary: &mmstore::BatchSummary, started: Instant) {
     let seconds = started.elapsed().as_secs_f64();
     let records = summary.added + summary.replaced;
-    let rate = if seconds > 0.0 { records as f64 / seconds } else { 0.0 };
+    let rate = if seconds > 0.0 {
+        records as f64 / seconds
+    } else {
+        0.0
+    };
     ui::summary(
         global,
         &format!(
@@ -126,16 +135,24 @@ pub fn open_input(path: &Path) -> anyhow::Result<(Box<dyn Read>, Option<u64>)> {
     if path == Path::new("-") {
         return Ok((Box::new(io::stdin().lock()), None));
     }
-    let file = File::open(path)
-        .map_err(|e| Error::io(format!("cannot open {}", path.display()), e))?;
-    let size = file.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
+    let file =
+        File::open(path).map_err(|e| Error::io(format!("cannot open {}", path.display()), e))?;
+    let size = file
+        .metadata()
+        .ok()
+        .filter(|m| m.is_file())
+        .map(|m| m.len());
     Ok((Box::new(file), size))
 }
 
 /// Reads a key list (one key a line; CRLF accepted; blank lines skipped).
 pub fn read_keys(path: &Path) -> anyhow::Result<KeyLines> {
     let (reader, _) = open_input(path)?;
-    Ok(KeyLines { reader: BufReader::with_capacity(1 << 16, reader), line: 0, path: path.to_path_buf() })
+    Ok(KeyLines {
+        reader: BufReader::with_capacity(1 << 16, reader),
+        line: 0,
+        path: path.to_path_buf(),
+    })
 }
 
 /// Iterator over the keys of a key file, with their line numbers.
@@ -155,7 +172,11 @@ impl Iterator for KeyLines {
                 Ok(0) => return None,
                 Ok(_) => {}
                 Err(e) => {
-                    return Some(Err(Error::io(format!("cannot read {}", self.path.display()), e).into()));
+                    return Some(Err(Error::io(
+                        format!("cannot read {}", self.path.display()),
+                        e,
+                    )
+                    .into()));
                 }
             }
             self.line += 1;

@@ -44,7 +44,11 @@ pub fn run(args: Args, _global: &Global) -> anyhow::Result<()> {
     let allocated = files.iter().map(|f| f.allocated).sum();
     let mut out = ui::stdout();
     if args.json {
-        let sizes = Sizes { files: files.into_iter().map(|f| (f.name, f.bytes)).collect(), total, allocated };
+        let sizes = Sizes {
+            files: files.into_iter().map(|f| (f.name, f.bytes)).collect(),
+            total,
+            allocated,
+        };
         context_write(serde_json::to_writer(&mut out, &sizes).map_err(std::io::Error::from))?;
         context_write(out.write_all(b"\n"))?;
     } else if args.bytes {

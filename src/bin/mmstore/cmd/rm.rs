@@ -42,7 +42,9 @@ pub struct Args {
 
 pub fn run(args: Args, global: &Global) -> anyhow::Result<()> {
     if args.keys.is_empty() && args.index.is_empty() && args.keys_from.is_none() && !args.all {
-        anyhow::bail!(Error::bad_input("give a KEY, --index N, --keys-from PATH or --all"));
+        anyhow::bail!(Error::bad_input(
+            "give a KEY, --index N, --keys-from PATH or --all"
+        ));
     }
     let started = Instant::now();
     let mut writer = open_writer(&args.store, global, false)?;
@@ -55,7 +57,10 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<()> {
                 Some(record) => by_index.push(record.key.to_string()),
                 None if args.missing_ok => {}
                 None => {
-                    anyhow::bail!(Error::IndexOutOfRange { index: n, live: snapshot.live_count() })
+                    anyhow::bail!(Error::IndexOutOfRange {
+                        index: n,
+                        live: snapshot.live_count()
+                    })
                 }
             }
         }
@@ -74,7 +79,9 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<()> {
         let mut delete = |w: &mut mmstore::Writer, key: &str| -> mmstore::Result<()> {
             if w.delete(key)? == DeleteOutcome::Missing {
                 if !missing_ok {
-                    return Err(Error::KeyNotFound { key: key.to_string() });
+                    return Err(Error::KeyNotFound {
+                        key: key.to_string(),
+                    });
                 }
                 missing += 1;
             }
@@ -94,7 +101,11 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<()> {
         }
         Ok(missing)
     })?;
-    let note = if missing > 0 { format!(" ({missing} not found)") } else { String::new() };
+    let note = if missing > 0 {
+        format!(" ({missing} not found)")
+    } else {
+        String::new()
+    };
     ui::summary(
         global,
         &format!(

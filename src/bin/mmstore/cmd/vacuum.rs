@@ -34,7 +34,12 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<()> {
         bar.set_length(total);
         bar.set_position(done);
     };
-    let report = mmstore::store::vacuum::vacuum(&args.store, super::write_options(global), args.dry_run, &mut progress)?;
+    let report = mmstore::store::vacuum::vacuum(
+        &args.store,
+        super::write_options(global),
+        args.dry_run,
+        &mut progress,
+    )?;
     bar.finish_and_clear();
     let mut out = ui::stdout();
     if args.json {
@@ -46,11 +51,21 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<()> {
             records: u64,
             dry_run: bool,
         }
-        let json = Json { before: report.before, after: report.after, reclaimed: report.reclaimed, records: report.records, dry_run: report.dry_run };
+        let json = Json {
+            before: report.before,
+            after: report.after,
+            reclaimed: report.reclaimed,
+            records: report.records,
+            dry_run: report.dry_run,
+        };
         context_write(serde_json::to_writer(&mut out, &json).map_err(std::io::Error::from))?;
         context_write(out.write_all(b"\n"))?;
     } else {
-        let verb = if report.dry_run { "would reclaim" } else { "reclaimed" };
+        let verb = if report.dry_run {
+            "would reclaim"
+        } else {
+            "reclaimed"
+        };
         context_write(writeln!(
             out,
             "{} -> {} bytes; {verb} {} bytes ({}), {} live records",
@@ -63,7 +78,10 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<()> {
     }
     context_write(out.flush())?;
     if !report.dry_run {
-        ui::summary(global, &format!("vacuumed in {:.2} s", started.elapsed().as_secs_f64()));
+        ui::summary(
+            global,
+            &format!("vacuumed in {:.2} s", started.elapsed().as_secs_f64()),
+        );
     }
     Ok(())
 }
