@@ -10,7 +10,12 @@ fn files_under(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
         .map(|e| e.unwrap())
-        .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap()))
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
         .collect();
     files.sort();
     files
@@ -19,20 +24,28 @@ fn files_under(dir: &Path) -> Vec<(String, Vec<u8>)> {
 #[test]
 fn committed_completions_and_man_pages_are_up_to_date() {
     let fresh = tempfile::tempdir().unwrap();
-    let status = Command::new(BIN).arg("generate").arg(fresh.path()).status().unwrap();
+    let status = Command::new(BIN)
+        .arg("generate")
+        .arg(fresh.path())
+        .status()
+        .unwrap();
     assert!(status.success());
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     for dir in ["completions", "man"] {
         let committed = files_under(&repo.join(dir));
         let generated = files_under(&fresh.path().join(dir));
-        let names = |files: &[(String, Vec<u8>)]| files.iter().map(|f| f.0.clone()).collect::<Vec<_>>();
+        let names =
+            |files: &[(String, Vec<u8>)]| files.iter().map(|f| f.0.clone()).collect::<Vec<_>>();
         assert_eq!(
             names(&committed),
             names(&generated),
             "{dir}/ is stale: run `cargo run -- generate .` and commit the result"
         );
         for ((name, old), (_, new)) in committed.iter().zip(&generated) {
-            assert!(old == new, "{dir}/{name} is stale: run `cargo run -- generate .` and commit the result");
+            assert!(
+                old == new,
+                "{dir}/{name} is stale: run `cargo run -- generate .` and commit the result"
+            );
         }
     }
 }
@@ -40,11 +53,20 @@ fn committed_completions_and_man_pages_are_up_to_date() {
 #[test]
 fn completions_command_prints_each_shell_script() {
     for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
-        let out = Command::new(BIN).args(["completions", shell]).output().unwrap();
+        let out = Command::new(BIN)
+            .args(["completions", shell])
+            .output()
+            .unwrap();
         assert!(out.status.success(), "{shell}");
-        assert!(String::from_utf8_lossy(&out.stdout).contains("mmstore"), "{shell}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("mmstore"),
+            "{shell}"
+        );
     }
-    let out = Command::new(BIN).args(["completions", "tcsh"]).output().unwrap();
+    let out = Command::new(BIN)
+        .args(["completions", "tcsh"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
 
@@ -61,23 +83,55 @@ fn bash_complete(words: &[&str]) -> Option<Vec<String>> {
         script.display(),
         words.len() - 1,
     );
-    let out = Command::new("bash").args(["--norc", "--noprofile", "-c", &program]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    Some(String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect())
+    let out = Command::new("bash")
+        .args(["--norc", "--noprofile", "-c", &program])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_string)
+            .collect(),
+    )
 }
 
 #[test]
 fn bash_completion_offers_the_subcommands() {
-    let Some(reply) = bash_complete(&["mmstore", "''"]) else { return };
-    for command in ["create", "append", "import-csv", "get", "ls", "rm", "vacuum", "check", "export-json"] {
-        assert!(reply.iter().any(|r| r == command), "{command} missing from {reply:?}");
+    let Some(reply) = bash_complete(&["mmstore", "''"]) else {
+        return;
+    };
+    for command in [
+        "create",
+        "append",
+        "import-csv",
+        "get",
+        "ls",
+        "rm",
+        "vacuum",
+        "check",
+        "export-json",
+    ] {
+        assert!(
+            reply.iter().any(|r| r == command),
+            "{command} missing from {reply:?}"
+        );
     }
 }
 
 #[test]
 fn bash_completion_offers_the_flags_of_get() {
-    let Some(reply) = bash_complete(&["mmstore", "get", "--"]) else { return };
+    let Some(reply) = bash_complete(&["mmstore", "get", "--"]) else {
+        return;
+    };
     for flag in ["--index", "--keys-from", "--json"] {
-        assert!(reply.iter().any(|r| r == flag), "{flag} missing from {reply:?}");
+        assert!(
+            reply.iter().any(|r| r == flag),
+            "{flag} missing from {reply:?}"
+        );
     }
 }

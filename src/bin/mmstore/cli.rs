@@ -100,16 +100,29 @@ mod tests {
     fn every_visible_command_has_examples_and_documented_flags() {
         let mut command = Cli::command();
         command.build();
-        for sub in command.get_subcommands().filter(|s| !s.is_hide_set() && s.get_name() != "help") {
+        for sub in command
+            .get_subcommands()
+            .filter(|s| !s.is_hide_set() && s.get_name() != "help")
+        {
             let name = sub.get_name();
             assert!(sub.get_about().is_some(), "{name} has no one-line summary");
-            let after = sub.get_after_help().map(|h| h.to_string()).unwrap_or_default();
-            assert!(after.contains("EXAMPLES:"), "{name} --help has no EXAMPLES section");
+            let after = sub
+                .get_after_help()
+                .map(|h| h.to_string())
+                .unwrap_or_default();
+            assert!(
+                after.contains("EXAMPLES:"),
+                "{name} --help has no EXAMPLES section"
+            );
             for arg in sub.get_arguments() {
                 if matches!(arg.get_id().as_str(), "help" | "version") {
                     continue;
                 }
-                assert!(arg.get_help().is_some(), "{name}: {} is not explained", arg.get_id());
+                assert!(
+                    arg.get_help().is_some(),
+                    "{name}: {} is not explained",
+                    arg.get_id()
+                );
             }
         }
     }

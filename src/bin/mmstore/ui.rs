@@ -49,6 +49,15 @@ pub fn size(bytes: u64) -> String {
     humansize::format_size(bytes, humansize::BINARY)
 }
 
+/// `1 record`, `2 records`.
+pub fn count(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("{n} {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// A rate for people: `512.0 MiB/s`.
 pub fn rate(bytes: u64, seconds: f64) -> String {
     if seconds <= 0.0 {

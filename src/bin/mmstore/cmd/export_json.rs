@@ -62,7 +62,8 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<()> {
         ui::summary(
             global,
             &format!(
-                "exported {count} records, {} in {seconds:.2} s ({})",
+                "exported {}, {} in {seconds:.2} s ({})",
+                ui::count(count, "record"),
                 ui::size(bytes),
                 ui::rate(bytes, seconds)
             ),

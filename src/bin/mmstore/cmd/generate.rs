@@ -38,7 +38,10 @@ pub fn generate(dir: &Path) -> anyhow::Result<()> {
     }
     command.build();
     write_page(&command, &man, "mmstore")?;
-    for sub in command.get_subcommands().filter(|s| !s.is_hide_set() && s.get_name() != "help") {
+    for sub in command
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set() && s.get_name() != "help")
+    {
         let name = format!("mmstore-{}", sub.get_name());
         let sub = sub.clone().name(name.clone());
         write_page(&sub, &man, &name)?;

@@ -109,8 +109,8 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<()> {
     ui::summary(
         global,
         &format!(
-            "removed {} records{note} in {:.2} s",
-            summary.deleted,
+            "removed {}{note} in {:.2} s",
+            ui::count(summary.deleted, "record"),
             started.elapsed().as_secs_f64()
         ),
     );
