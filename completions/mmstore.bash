@@ -179,7 +179,7 @@ _mmstore() {
             return 0
             ;;
         mmstore__subcmd__bench)
-            opts="-q -h -V --size --dir --repeat --ops --cold --advise --json --seed --quiet --no-sync --wait --help --version"
+            opts="-q -h -V --size --dir --repeat --ops --cold --advise --json --seed --store --quiet --no-sync --wait --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -202,6 +202,10 @@ _mmstore() {
                     return 0
                     ;;
                 --seed)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -227,6 +227,7 @@ set edit:completion:arg-completer[mmstore] = {|@words|
             cand --repeat 'Runs of each operation each way; the median is reported, with the min and max'
             cand --ops 'Random 4 KiB reads and updates per run [default: one per 4 KiB of the file, at most 16384]'
             cand --seed 'Seed of the file''s bytes and of the random offsets (the same seed, the same work)'
+            cand --store 'Instead of the file benchmark: random gets of existing keys of STORE, through the store''s map (a real `get`: index probe, entry, value) and through pread of the same value offsets (--ops keys, default 10000)'
             cand --cold 'Cold cache: before each run, sync the file and evict its pages from the page cache with posix_fadvise(POSIX_FADV_DONTNEED), so reads come from the disk'
             cand --advise 'Also run the mmap way with madvise hints (MADV_SEQUENTIAL for scans and the sequential write, MADV_RANDOM for random access) and report the difference they make'
             cand --json 'Print every number as one JSON object on stdout instead of the table: machine, params, results [{op, way, seconds, bytes_per_s, p50_us, p99_us, ratio_vs_buffered, ...}], summary'

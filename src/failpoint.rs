@@ -1,50 +1,87 @@
 //! Fault injection for the crash tests. `MMSTORE_FAILPOINT=NAME` makes the process kill
 //! itself with SIGKILL when it reaches the point called NAME, exactly as a crash would stop
 //! it; `MMSTORE_FAILPOINT=NAME:error` makes that point fail with an I/O error instead, so the
-//! abort path is exercised; `NAME:enospc` fails with "no space left on device". The point
-//! `torn-header` writes the first half of the next header slot, then crashes. Unset (the
-//! normal case) it costs one load of a cached `Option`.
+//! abort path is exercised; `NAME:enospc` fails with "no space left on device". `NAME@N`
+//! (with or without an action) fires on the N-th time the point is reached instead of the
+//! first, so that a test can stop a command at each of the places where it passes a point
+//! (the header is published twice by most batches, for instance). The point `torn-header`
+//! writes the first half of the next header slot, then crashes (or, with `:error`, fails
+//! as a write that went only half through). Unset (the normal case) it costs one load of a
+//! cached `Option`.
 
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::error::{Error, Result};
 
-fn configured() -> Option<&'static (String, String)> {
-    static POINT: OnceLock<Option<(String, String)>> = OnceLock::new();
+/// The configured point: its name, on which pass it fires (1-based), and what it does.
+struct Point {
+    name: String,
+    nth: u64,
+    action: String,
+    passes: AtomicU64,
+}
+
+fn configured() -> Option<&'static Point> {
+    static POINT: OnceLock<Option<Point>> = OnceLock::new();
     POINT
         .get_or_init(|| {
             let value = std::env::var("MMSTORE_FAILPOINT").ok()?;
-            let (name, action) = value.split_once(':').unwrap_or((&value, "kill"));
-            Some((name.to_string(), action.to_string()))
+            let (spec, action) = value.split_once(':').unwrap_or((&value, "kill"));
+            let (name, nth) = match spec.split_once('@') {
+                Some((name, nth)) => (name, nth.parse().ok()?),
+                None => (spec, 1),
+            };
+            Some(Point {
+                name: name.to_string(),
+                nth,
+                action: action.to_string(),
+                passes: AtomicU64::new(0),
+            })
         })
         .as_ref()
 }
 
+/// What a point does when it fires.
+#[derive(Debug)]
+pub enum Action {
+    /// Die at once, as SIGKILL or a power cut would stop the process.
+    Crash,
+    /// Fail with this error (EIO for `:error`, ENOSPC for `:enospc`).
+    Fail(std::io::Error),
+}
+
+/// Counts a pass through the point called `name`; what to do when this pass is the one the
+/// configuration names. For points that do something of their own before failing (such as
+/// writing half a header slot); the others call [`hit`].
+pub fn fires(name: &str) -> Option<Action> {
+    let point = configured()?;
+    if point.name != name {
+        return None;
+    }
+    let pass = point.passes.fetch_add(1, Ordering::SeqCst) + 1;
+    if pass != point.nth {
+        return None;
+    }
+    Some(match point.action.as_str() {
+        "error" => Action::Fail(std::io::Error::from_raw_os_error(libc::EIO)),
+        "enospc" => Action::Fail(std::io::Error::from_raw_os_error(libc::ENOSPC)),
+        _ => Action::Crash,
+    })
+}
+
 /// Marks a point of the write protocol.
 pub fn hit(name: &str) -> Result<()> {
-    let Some((point, action)) = configured() else {
-        return Ok(());
-    };
-    if point != name {
-        return Ok(());
-    }
-    match action.as_str() {
-        "error" => Err(Error::io(
-            format!("failpoint {name}"),
-            std::io::Error::from_raw_os_error(libc::EIO),
-        )),
-        "enospc" => Err(Error::io(
-            format!("failpoint {name}"),
-            std::io::Error::from_raw_os_error(libc::ENOSPC),
-        )),
-        _ => crash(),
+    match fires(name) {
+        None => Ok(()),
+        Some(Action::Fail(e)) => Err(failure(name, e)),
+        Some(Action::Crash) => crash(),
     }
 }
 
-/// Whether the point called `name` is the configured one (for points that do something
-/// special before crashing, such as writing half a header slot).
-pub fn is_set(name: &str) -> bool {
-    configured().is_some_and(|(point, _)| point == name)
+/// The error a failing point returns.
+pub fn failure(name: &str, e: std::io::Error) -> Error {
+    Error::io(format!("failpoint {name}"), e)
 }
 
 /// Stops the process the way a crash would: SIGKILL, no destructors, no flushing.

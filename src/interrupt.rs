@@ -1,30 +1,36 @@
-//! Cooperative cancellation. The binary installs the signal handlers; the library only looks
-//! at the flag between records and aborts the batch, so that nothing of an interrupted
+//! Cooperative cancellation. The binary's signal handlers set the flag; the library only
+//! looks at it between records and aborts the batch, so that nothing of an interrupted
 //! command is committed.
 
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, LazyLock};
 
-use crate::error::{Error, Result};
+/// The signal that asked us to stop, or 0. Shared (an `Arc`) so that a signal handler can
+/// store into it directly (`signal_hook::flag::register_usize`).
+static SIGNAL: LazyLock<Arc<AtomicUsize>> = LazyLock::new(|| Arc::new(AtomicUsize::new(0)));
 
-static SIGNAL: AtomicI32 = AtomicI32::new(0);
+/// The flag a signal handler sets to the number of the signal that arrived.
+pub fn flag() -> Arc<AtomicUsize> {
+    Arc::clone(&SIGNAL)
+}
 
-/// Records that `signal` arrived (called from the binary's handler thread).
+/// Records that `signal` arrived.
 pub fn request(signal: i32) {
-    SIGNAL.store(signal, Ordering::SeqCst);
+    SIGNAL.store(signal as usize, Ordering::SeqCst);
 }
 
 /// The signal that asked us to stop, if any.
 pub fn requested() -> Option<i32> {
     match SIGNAL.load(Ordering::Relaxed) {
         0 => None,
-        s => Some(s),
+        s => Some(s as i32),
     }
 }
 
 /// `Err(Interrupted)` once a stop was requested.
-pub fn check() -> Result<()> {
+pub fn check() -> crate::error::Result<()> {
     match requested() {
         None => Ok(()),
-        Some(signal) => Err(Error::Interrupted { signal }),
+        Some(signal) => Err(crate::error::Error::Interrupted { signal }),
     }
 }

@@ -2,7 +2,10 @@
 //! order. Parsing is the `csv` crate's (quotes, embedded newlines, CRLF, BOM); this module
 //! only names columns, checks rows, and writes the JSON.
 
+use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::io::Read;
+use std::rc::Rc;
 
 use crate::error::{Error, Result};
 use crate::store::{BatchSummary, OnDuplicate, Writer};
@@ -29,32 +32,50 @@ impl Default for CsvOptions {
     }
 }
 
-/// Appends every row of `input` as one batch; the caller commits or aborts.
+/// Appends every row of `input` as one batch; the caller commits or aborts. Parsing runs on
+/// a second thread.
 pub fn import_csv(
     writer: &mut Writer,
-    input: &mut dyn Read,
+    input: &mut (dyn Read + Send),
     options: &CsvOptions,
     on_duplicate: OnDuplicate,
     size_hint: Option<u64>,
 ) -> Result<BatchSummary> {
+    super::pipelined(writer, on_duplicate, |sink| {
+        parse(input, options, size_hint, sink)
+    })?;
+    Ok(writer.summary())
+}
+
+/// Parses the CSV into records for `sink`.
+fn parse(
+    input: &mut dyn Read,
+    options: &CsvOptions,
+    size_hint: Option<u64>,
+    sink: &mut dyn super::Sink,
+) -> Result<()> {
     let mut sizer = Sizer::new(size_hint);
+    let line_ends = Rc::new(RefCell::new(LineEnds::default()));
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .delimiter(options.delimiter)
         .buffer_capacity(1 << 20)
-        .from_reader(input);
+        .from_reader(LineTracker {
+            inner: input,
+            line_ends: Rc::clone(&line_ends),
+        });
     let mut record = csv::ByteRecord::new();
     let mut names: Option<Vec<String>> = None;
     let mut prefixes: Vec<Vec<u8>> = Vec::new();
     let mut key_index: Option<usize> = None;
-    let mut staged = super::Staged::default();
     loop {
         let more = reader.read_byte_record(&mut record).map_err(csv_error)?;
         if !more {
             break;
         }
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        let start = record.position().map_or(0, |p| p.byte());
+        let line = line_ends.borrow_mut().line_of_record_at(start);
         if names.is_none() {
             let header = if options.no_header {
                 (0..record.len()).map(|i| format!("c{i}")).collect()
@@ -105,7 +126,7 @@ pub fn import_csv(
             }
             None => None,
         };
-        staged.push(key, line, true, |json| {
+        sink.staged().push(key, line, true, |json| {
             for (i, text) in text_record.iter().enumerate() {
                 json.extend_from_slice(&prefixes[i]);
                 if options.infer_types {
@@ -116,17 +137,70 @@ pub fn import_csv(
             }
             json.push(b'}');
         });
-        if staged.is_full() {
-            staged.flush(writer, on_duplicate)?;
-        }
+        sink.pushed()?;
         sizer.row(
-            writer,
+            sink,
             text_record.as_byte_record().as_slice().len() as u64 + text_record.len() as u64,
         )?;
         record = text_record.into_byte_record();
     }
-    staged.flush(writer, on_duplicate)?;
-    Ok(writer.summary())
+    Ok(())
+}
+
+/// The physical line where each record starts. csv's own record positions count from the
+/// end of the previous record, so they miss blank lines and, in CRLF files, the LF of the
+/// previous line end. This tracker sees every byte csv reads and remembers where the CR and
+/// LF bytes not yet passed are.
+#[derive(Default)]
+struct LineEnds {
+    /// Offsets of CR and LF bytes at or after `passed`, each shifted left by one with the
+    /// low bit set for LF.
+    pending: VecDeque<u64>,
+    /// Bytes read from the input so far.
+    read: u64,
+    /// LF bytes before the offset of the last query.
+    lines_before: u64,
+}
+
+impl LineEnds {
+    fn saw(&mut self, bytes: &[u8]) {
+        for at in memchr::memchr2_iter(b'\r', b'\n', bytes) {
+            let offset = self.read + at as u64;
+            self.pending
+                .push_back(offset << 1 | u64::from(bytes[at] == b'\n'));
+        }
+        self.read += bytes.len() as u64;
+    }
+
+    /// The 1-based line of the first byte of the record whose read began at `offset`: line
+    /// ends (the rest of the previous record's, blank lines) come first. Offsets only grow.
+    fn line_of_record_at(&mut self, offset: u64) -> u64 {
+        while let Some(&mark) = self.pending.front() {
+            if mark >> 1 >= offset {
+                break;
+            }
+            self.lines_before += mark & 1;
+            self.pending.pop_front();
+        }
+        // The run of CR and LF bytes right at `offset` holds the line ends before the record.
+        let run = (offset..)
+            .zip(&self.pending)
+            .take_while(|&(expected, &mark)| mark >> 1 == expected);
+        self.lines_before + 1 + run.map(|(_, &mark)| mark & 1).sum::<u64>()
+    }
+}
+
+struct LineTracker<'r> {
+    inner: &'r mut dyn Read,
+    line_ends: Rc<RefCell<LineEnds>>,
+}
+
+impl Read for LineTracker<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.line_ends.borrow_mut().saw(&buf[..n]);
+        Ok(n)
+    }
 }
 
 /// Estimates how many records an input of known size holds from its first rows, and sizes
@@ -148,7 +222,7 @@ impl Sizer {
         }
     }
 
-    pub(crate) fn row(&mut self, writer: &mut Writer, bytes: u64) -> Result<()> {
+    pub(crate) fn row(&mut self, sink: &mut dyn super::Sink, bytes: u64) -> Result<()> {
         let Some(size) = self.size else { return Ok(()) };
         self.rows += 1;
         self.bytes += bytes;
@@ -156,7 +230,7 @@ impl Sizer {
             self.size = None;
             let per_row = (self.bytes / self.rows).max(1);
             // A little headroom: the sample may run long.
-            writer.reserve(size / per_row * 11 / 10)?;
+            sink.reserve(size / per_row * 11 / 10)?;
         }
         Ok(())
     }

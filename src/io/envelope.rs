@@ -4,7 +4,9 @@
 //! (JSON Lines or one array) and stores the exact text of `value`, so round trips are
 //! byte-exact.
 
-use std::io::{BufRead, Write};
+use std::cell::Cell;
+use std::io::{BufRead, Read, Write};
+use std::rc::Rc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -59,7 +61,7 @@ pub fn export(
     if options.array {
         buf.extend_from_slice(b"[");
     }
-    for item in store.records(true) {
+    for item in store.live_records(true) {
         let (record, state) = item?;
         if state != State::Live {
             continue;
@@ -100,7 +102,8 @@ pub fn export(
 struct Envelope<'a> {
     #[serde(borrow)]
     key: std::borrow::Cow<'a, str>,
-    #[serde(borrow, default)]
+    // Not serde's plain `Option`, which would read the JSON value `null` as "no value".
+    #[serde(borrow, default, deserialize_with = "present_raw")]
     value: Option<&'a RawValue>,
     #[serde(borrow, default)]
     value_base64: Option<std::borrow::Cow<'a, str>>,
@@ -147,6 +150,9 @@ pub fn import(
     input: &mut dyn BufRead,
     on_duplicate: OnDuplicate,
 ) -> Result<BatchSummary> {
+    // Lines of leading whitespace consumed while looking for the first byte, so that error
+    // messages still name physical lines.
+    let mut skipped_lines = 0u64;
     let first = loop {
         let buf = input
             .fill_buf()
@@ -156,14 +162,15 @@ pub fn import(
             None if buf.is_empty() => break None,
             None => {
                 let n = buf.len();
+                skipped_lines += memchr::memchr_iter(b'\n', buf).count() as u64;
                 input.consume(n);
             }
         }
     };
     match first {
         None => Ok(writer.summary()),
-        Some(b'[') => import_array(writer, input, on_duplicate),
-        Some(_) => import_lines(writer, input, on_duplicate),
+        Some(b'[') => import_array(writer, input, on_duplicate, skipped_lines),
+        Some(_) => import_lines(writer, input, on_duplicate, skipped_lines),
     }
 }
 
@@ -171,9 +178,10 @@ fn import_lines(
     writer: &mut Writer,
     input: &mut dyn BufRead,
     on_duplicate: OnDuplicate,
+    skipped_lines: u64,
 ) -> Result<BatchSummary> {
     let mut line = Vec::with_capacity(64 * 1024);
-    let mut number = 0u64;
+    let mut number = skipped_lines;
     loop {
         line.clear();
         let n = input
@@ -202,6 +210,7 @@ fn import_array(
     writer: &mut Writer,
     input: &mut dyn BufRead,
     on_duplicate: OnDuplicate,
+    skipped_lines: u64,
 ) -> Result<BatchSummary> {
     use serde::de::{DeserializeSeed, SeqAccess, Visitor};
 
@@ -209,6 +218,7 @@ fn import_array(
         writer: &'w mut Writer,
         on_duplicate: OnDuplicate,
         failure: Option<Error>,
+        lines: Rc<ElementLines>,
     }
     impl<'de> Visitor<'de> for &mut Elements<'_> {
         type Value = ();
@@ -217,8 +227,11 @@ fn import_array(
         }
         fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
             let mut element = 0u64;
+            self.lines.await_element();
             while let Some(envelope) = seq.next_element::<OwnedEnvelope>()? {
                 element += 1;
+                let line = self.lines.element_start.get();
+                self.lines.await_element();
                 let borrowed = Envelope {
                     key: std::borrow::Cow::Borrowed(&envelope.key),
                     value: envelope.value.as_deref(),
@@ -230,7 +243,7 @@ fn import_array(
                 if let Err(e) = store_envelope(self.writer, &borrowed, self.on_duplicate) {
                     self.failure = Some(match e {
                         Error::BadInput { column, what, .. } => Error::BadInput {
-                            line: None,
+                            line: Some(line),
                             column,
                             what: format!("array element {element}: {what}"),
                         },
@@ -252,19 +265,26 @@ fn import_array(
         }
     }
 
+    let lines = Rc::new(ElementLines::default());
+    lines.line.set(skipped_lines + 1);
     let mut elements = Elements {
         writer,
         on_duplicate,
         failure: None,
+        lines: Rc::clone(&lines),
     };
-    let mut de = serde_json::Deserializer::from_reader(input);
+    let counted = LineCountingReader {
+        inner: input,
+        lines,
+    };
+    let mut de = serde_json::Deserializer::from_reader(counted);
     let result = (&mut elements).deserialize(&mut de).and_then(|()| de.end());
     if let Some(failure) = elements.failure {
         return Err(failure);
     }
     result.map_err(|e| {
         Error::bad_input_at(
-            e.line() as u64,
+            skipped_lines + e.line() as u64,
             format!(
                 "not an array of envelopes: {}",
                 super::jsonl::json_error(&e)
@@ -274,12 +294,65 @@ fn import_array(
     Ok(elements.writer.summary())
 }
 
+/// Where the array form's elements start: the reader below sees every byte serde_json
+/// consumes, and notes the line of the first byte of each element (between elements there
+/// is only whitespace and a comma).
+#[derive(Default)]
+struct ElementLines {
+    /// The 1-based line of the next byte to be read.
+    line: Cell<u64>,
+    awaiting: Cell<bool>,
+    element_start: Cell<u64>,
+}
+
+impl ElementLines {
+    fn await_element(&self) {
+        self.awaiting.set(true);
+    }
+}
+
+struct LineCountingReader<'r> {
+    inner: &'r mut dyn BufRead,
+    lines: Rc<ElementLines>,
+}
+
+impl Read for LineCountingReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let lines = &self.lines;
+        for &byte in &buf[..n] {
+            if lines.awaiting.get() && !byte.is_ascii_whitespace() && byte != b',' {
+                lines.awaiting.set(false);
+                lines.element_start.set(lines.line.get());
+            }
+            if byte == b'\n' {
+                lines.line.set(lines.line.get() + 1);
+            }
+        }
+        Ok(n)
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct OwnedEnvelope {
     key: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present_owned_raw")]
     value: Option<Box<RawValue>>,
     #[serde(default)]
     value_base64: Option<String>,
+}
+
+/// A `value` field that is present, whatever its JSON (`null` included).
+fn present_raw<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<&'de RawValue>, D::Error> {
+    <&RawValue>::deserialize(d).map(Some)
+}
+
+/// [`present_raw`] for the owned envelopes of the array form.
+fn present_owned_raw<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<Box<RawValue>>, D::Error> {
+    Box::<RawValue>::deserialize(d).map(Some)
 }

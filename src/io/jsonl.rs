@@ -10,18 +10,31 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visi
 use crate::error::{Error, Result};
 use crate::store::{BatchSummary, OnDuplicate, Writer};
 
-/// Appends every line of `input` as one batch; the caller commits or aborts.
+/// Appends every line of `input` as one batch; the caller commits or aborts. Parsing runs on
+/// a second thread.
 pub fn append_jsonl(
     writer: &mut Writer,
-    input: &mut dyn BufRead,
+    input: &mut (dyn BufRead + Send),
     key_field: Option<&str>,
     on_duplicate: OnDuplicate,
     size_hint: Option<u64>,
 ) -> Result<BatchSummary> {
+    super::pipelined(writer, on_duplicate, |sink| {
+        parse(input, key_field, size_hint, sink)
+    })?;
+    Ok(writer.summary())
+}
+
+/// Parses JSON Lines into records for `sink`.
+fn parse(
+    input: &mut dyn BufRead,
+    key_field: Option<&str>,
+    size_hint: Option<u64>,
+    sink: &mut dyn super::Sink,
+) -> Result<()> {
     let mut sizer = super::csv::Sizer::new(size_hint);
     let mut line = Vec::with_capacity(64 * 1024);
     let mut number = 0u64;
-    let mut staged = super::Staged::default();
     loop {
         line.clear();
         let n = input
@@ -48,16 +61,13 @@ pub fn append_jsonl(
         // A JSON text cannot hold a raw LF; a CR between tokens keeps it off the
         // verbatim-embedding path of the envelope.
         let is_json = memchr::memchr(b'\r', value).is_none();
-        staged.push(key.as_deref(), number, is_json, |out| {
+        sink.staged().push(key.as_deref(), number, is_json, |out| {
             out.extend_from_slice(value)
         });
-        if staged.is_full() {
-            staged.flush(writer, on_duplicate)?;
-        }
-        sizer.row(writer, n as u64)?;
+        sink.pushed()?;
+        sizer.row(sink, n as u64)?;
     }
-    staged.flush(writer, on_duplicate)?;
-    Ok(writer.summary())
+    Ok(())
 }
 
 /// serde_json's message without its own "at line 1 column N" (we name the input line).
@@ -169,50 +179,40 @@ impl<'de> Visitor<'de> for KeySeed<'_> {
     }
 }
 
-/// A key field's value: a string as is, an integer in decimal.
+/// A key field's value: a string as is, an integer as its decimal text. The raw text is
+/// read, so that integers beyond 64 bits (which serde_json would read as floats) and `-0`
+/// are keys too.
 struct KeyValue(String);
 
 impl<'de> de::Deserialize<'de> for KeyValue {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = KeyValue;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a string or an integer")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<KeyValue, E> {
-                Ok(KeyValue(v.to_string()))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<KeyValue, E> {
-                Ok(KeyValue(v.to_string()))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> std::result::Result<KeyValue, E> {
-                Ok(KeyValue(v.to_string()))
-            }
-            fn visit_f64<E: de::Error>(self, _: f64) -> std::result::Result<KeyValue, E> {
-                Err(E::custom(KEY_TYPE))
-            }
-            fn visit_bool<E: de::Error>(self, _: bool) -> std::result::Result<KeyValue, E> {
-                Err(E::custom(KEY_TYPE))
-            }
-            fn visit_unit<E: de::Error>(self) -> std::result::Result<KeyValue, E> {
-                Err(E::custom(KEY_TYPE))
-            }
-            fn visit_map<A: MapAccess<'de>>(
-                self,
-                mut m: A,
-            ) -> std::result::Result<KeyValue, A::Error> {
-                while m.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Err(de::Error::custom(KEY_TYPE))
-            }
-            fn visit_seq<A: de::SeqAccess<'de>>(
-                self,
-                mut s: A,
-            ) -> std::result::Result<KeyValue, A::Error> {
-                while s.next_element::<IgnoredAny>()?.is_some() {}
-                Err(de::Error::custom(KEY_TYPE))
-            }
+        let raw = <&serde_json::value::RawValue>::deserialize(d)?;
+        let text = raw.get();
+        if let Some(plain) = text
+            .strip_prefix('"')
+            .and_then(|t| t.strip_suffix('"'))
+            .filter(|t| !t.contains('\\'))
+        {
+            // The common case, already validated by the parser: nothing to unescape.
+            Ok(KeyValue(plain.to_string()))
+        } else if text.starts_with('"') {
+            serde_json::from_str(text)
+                .map(KeyValue)
+                .map_err(de::Error::custom)
+        } else if is_json_integer(text.as_bytes()) {
+            Ok(KeyValue(text.to_string()))
+        } else {
+            Err(de::Error::custom(KEY_TYPE))
         }
-        d.deserialize_any(V)
+    }
+}
+
+/// `-? (0 | [1-9][0-9]*)`: JSON's number grammar without fraction or exponent.
+fn is_json_integer(text: &[u8]) -> bool {
+    let digits = text.strip_prefix(b"-").unwrap_or(text);
+    match digits {
+        [b'0'] => true,
+        [first, rest @ ..] => (b'1'..=b'9').contains(first) && rest.iter().all(u8::is_ascii_digit),
+        [] => false,
     }
 }

@@ -7,14 +7,15 @@
 //! open. An uncommitted tail, a torn write of the uncommitted header slot and index slots of an
 //! interrupted batch are what a crash leaves; they are reported as notes, not problems.
 
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::path::Path;
 
 use zerocopy::FromBytes;
 
 use super::format::{
-    ENTRY_SIZE, Entry, HEADER_FILE, HEADER_FILE_SIZE, HeaderSlot, body_file, index_file,
-    key_hash32, key_problem, lookup_file, record_crc,
+    ENTRY_SIZE, Entry, FLAG_REPLACES, FLAG_TOMBSTONE, HEADER_FILE, HEADER_FILE_SIZE, HeaderSlot,
+    body_file, index_file, key_hash32, key_problem, lookup_file, record_crc,
 };
 use super::header::{SlotState, read_header};
 use super::index;
@@ -23,6 +24,9 @@ use super::reader::{State, Store, check_store_dir, entry_problem, open_store_fil
 use super::vacuum::VACUUM_DIR;
 use super::writer::{Counts, OnDuplicate, Recovery, WriteOptions, Writer, create_store};
 use crate::error::{Error, IoContext, Result};
+
+/// Entries (or index slots) between two looks at the Ctrl-C flag.
+const STOP_EVERY: u64 = 1 << 16;
 
 /// How thoroughly to check.
 #[derive(Debug, Clone, Copy)]
@@ -148,14 +152,18 @@ pub fn check(
     };
     if let Some(files) = check_header_and_files(dir, &mut checker)? {
         check_entries(&files, &mut checker, progress);
+        crate::interrupt::check()?;
         if !checker.full() {
             check_index(&files, &mut checker);
         }
+        crate::interrupt::check()?;
         if checker.report.problems.is_empty() {
             check_counts(dir, &files, &mut checker)?;
         }
     }
     checker.report.ok = checker.report.problems.is_empty();
+    // Checking stops at the limit, so more problems may exist.
+    checker.report.stopped_early |= checker.full();
     Ok(checker.report)
 }
 
@@ -208,6 +216,18 @@ fn check_header_and_files(dir: &Path, c: &mut Checker) -> Result<Option<Lenient>
                 );
             }
         }
+        SlotState::Damaged(slot) => {
+            let what = if slot.commit_seq.get() > header.commit_seq.get() {
+                format!(
+                    "header slot {other} holds commit {}, newer than commit {} in force, but one of its bytes is damaged; readers see the older commit until `mmstore check --repair` restores it",
+                    slot.commit_seq.get(),
+                    header.commit_seq.get()
+                )
+            } else {
+                format!("header slot {other} has a damaged byte")
+            };
+            c.problem(Part::Header, HEADER_FILE, other_offset, None, None, what);
+        }
         SlotState::BadMagic => {
             c.problem(
                 Part::Header,
@@ -229,6 +249,16 @@ fn check_header_and_files(dir: &Path, c: &mut Checker) -> Result<Option<Lenient>
             );
         }
         SlotState::NewerVersion(_) => unreachable!("read_header refuses newer versions"),
+    }
+    if header_len < HEADER_FILE_SIZE && !matches!(read.slots[other], SlotState::Missing) {
+        c.problem(
+            Part::Header,
+            HEADER_FILE,
+            header_len,
+            None,
+            None,
+            format!("the header file is truncated ({header_len} of {HEADER_FILE_SIZE} bytes)"),
+        );
     }
     if header.index_dirty() {
         c.report.notes.push("a writer was interrupted after touching the index; readers ignore its slots and the next writer clears them".into());
@@ -350,7 +380,7 @@ fn check_entries(files: &Lenient, c: &mut Checker, progress: &mut dyn FnMut(u64,
     let mut last_progress = 0u64;
     let total = files.header.body_len.get();
     for i in 0..available {
-        if c.full() {
+        if c.full() || (i % STOP_EVERY == 0 && crate::interrupt::requested().is_some()) {
             return;
         }
         let entry = files.entry(i);
@@ -467,6 +497,9 @@ fn check_index(files: &Lenient, c: &mut Checker) {
     let mut filled = 0u64;
     let mut stale = 0u64;
     for slot_number in 0..index.capacity {
+        if slot_number % STOP_EVERY == 0 && crate::interrupt::requested().is_some() {
+            return;
+        }
         let value = index.map.load_u64(slot_number as usize);
         let Some(entry) = index::slot_entry(value) else {
             continue;
@@ -529,6 +562,9 @@ fn check_index(files: &Lenient, c: &mut Checker) {
     }
     use index::Slots;
     for i in 0..entries {
+        if i % STOP_EVERY == 0 && crate::interrupt::requested().is_some() {
+            return;
+        }
         let entry = files.entry(i);
         let hash32 = entry.key_hash.get();
         let wanted = index::slot(hash32, i);
@@ -646,11 +682,13 @@ pub struct RepairReport {
 /// rebuilds the index and the counts; with `drop_corrupt`, writes a new generation without
 /// the records that fail their checksum. A committed record that passes is never dropped.
 pub fn repair(dir: &Path, options: WriteOptions, drop_corrupt: bool) -> Result<RepairReport> {
+    let restored = restore_damaged_header(dir, options)?;
     let mut writer = Writer::open(dir, options)?;
     let mut report = RepairReport {
         recovery: writer.recovery().clone(),
         ..RepairReport::default()
     };
+    report.actions.extend(restored);
     let all = CheckOptions {
         quick: false,
         max_errors: usize::MAX,
@@ -698,10 +736,74 @@ pub fn repair(dir: &Path, options: WriteOptions, drop_corrupt: bool) -> Result<R
     Ok(report)
 }
 
+/// Whether an entry's record passes its checksum, and its key when that can be trusted: the
+/// key bytes when the checksum holds (whatever the stored hash says), or when they at least
+/// match the stored hash.
+fn readable<'a>(entry: &Entry, body: &'a [u8]) -> (bool, Option<&'a str>) {
+    let start = entry.offset();
+    let key_end = start.saturating_add(entry.key_len() as u64);
+    if entry.key_len() == 0 || key_end > body.len() as u64 {
+        return (false, None);
+    }
+    let key_bytes = &body[start as usize..key_end as usize];
+    let key = std::str::from_utf8(key_bytes)
+        .ok()
+        .filter(|k| key_problem(k).is_none());
+    let intact = key.is_some() && entry_problem(entry, body.len() as u64).is_none() && {
+        let value: &[u8] = if entry.is_tombstone() {
+            &[]
+        } else {
+            &body[key_end as usize..entry.end() as usize]
+        };
+        record_crc(key_bytes, value) == entry.crc32.get()
+    };
+    let hash_matches = key_hash32(key_bytes) == entry.key_hash.get();
+    (intact, key.filter(|_| intact || hash_matches))
+}
+
+fn key_hash32_str(key: &str) -> u32 {
+    key_hash32(key.as_bytes())
+}
+
+/// A newest header slot with one damaged byte holds a real commit: put the byte back (when
+/// the files still hold what it commits), so that commit is in force again. Otherwise the
+/// damaged slot is overwritten with the commit in force.
+fn restore_damaged_header(dir: &Path, options: WriteOptions) -> Result<Option<String>> {
+    check_store_dir(dir)?;
+    let _lock = super::lock::WriterLock::acquire(dir, options.wait)?;
+    let file = open_store_file(dir, HEADER_FILE, true).map_err(|e| super::reader::open_error(dir, HEADER_FILE, e))?;
+    let read = match read_header(&file, dir) {
+        Ok(read) => read,
+        Err(_) => return Ok(None),
+    };
+    let current = *read.slot();
+    let other = 1 - read.current;
+    let SlotState::Damaged(damaged) = &read.slots[other] else { return Ok(None) };
+    let mut slot = **damaged;
+    let seq = slot.commit_seq.get();
+    if seq <= current.commit_seq.get() {
+        return Ok(None);
+    }
+    let covered = |name: String, len: u64| {
+        std::fs::metadata(dir.join(name)).is_ok_and(|m| m.len() >= len)
+    };
+    let index_len = slot.index_capacity.get().saturating_mul(8);
+    let whole = covered(body_file(slot.generation.get()), slot.body_len.get())
+        && covered(lookup_file(slot.generation.get()), slot.entry_count.get() * ENTRY_SIZE as u64)
+        && std::fs::metadata(dir.join(index_file(slot.index_id.get()))).is_ok_and(|m| m.len() == index_len);
+    if !whole {
+        return Ok(None);
+    }
+    super::header::write_slot(&file, other, &mut slot, options.sync)?;
+    Ok(Some(format!("restored header slot {other} (commit {seq}) from its one damaged byte")))
+}
+
 /// Replays every readable entry into a new generation: good records are appended (a later
 /// one replacing an earlier one, as they did), tombstones delete again, and a damaged record
-/// whose key is intact deletes its key, so that an older version it had replaced stays gone.
-/// Returns how many damaged entries were left out.
+/// whose key is intact deletes its key, so that an older version it had replaced stays gone;
+/// a damaged replacement whose key is unreadable deletes the one live key with its hash, for
+/// the same reason. A record that passes its checksum is kept even if its stored key hash is
+/// damaged. Returns how many damaged entries were left out.
 fn rewrite_without_corrupt(dir: &Path, writer: &mut Writer, options: WriteOptions) -> Result<u64> {
     let built = dir.join(VACUUM_DIR);
     if built.exists() {
@@ -731,43 +833,65 @@ fn rewrite_without_corrupt(dir: &Path, writer: &mut Writer, options: WriteOption
         },
     )?;
     let body = files.body.bytes();
+    // Damaged entries whose key cannot be read but whose flags say that they replaced or
+    // deleted an earlier record: that record must stay gone. They are found by the hash the
+    // entry keeps, among the keys appended so far.
+    let orphan_hashes: HashSet<u32> = (0..files.entries())
+        .map(|i| files.entry(i))
+        .filter(|e| e.flags() & (FLAG_REPLACES | FLAG_TOMBSTONE) != 0)
+        .filter(|e| readable(e, body).1.is_none())
+        .map(|e| e.key_hash.get())
+        .collect();
+    let mut live_by_hash: HashMap<u32, Vec<String>> = HashMap::new();
     let mut dropped = 0u64;
     let result = (|| {
         for i in 0..files.entries() {
             crate::interrupt::check()?;
             let entry = files.entry(i);
-            let key_end = entry.offset().saturating_add(entry.key_len() as u64);
-            let key = if entry.key_len() > 0 && key_end <= body.len() as u64 {
-                let bytes = &body[entry.offset() as usize..key_end as usize];
-                std::str::from_utf8(bytes).ok().filter(|k| {
-                    key_problem(k).is_none() && key_hash32(bytes) == entry.key_hash.get()
-                })
-            } else {
-                None
-            };
-            let intact = entry_problem(&entry, body.len() as u64).is_none() && key.is_some() && {
-                let start = entry.offset() as usize;
-                let value: &[u8] = if entry.is_tombstone() {
-                    &[]
-                } else {
-                    &body[start + entry.key_len()..entry.end() as usize]
-                };
-                record_crc(&body[start..start + entry.key_len()], value) == entry.crc32.get()
-            };
+            let (intact, key) = readable(&entry, body);
+            let tracked = key
+                .map(key_hash32_str)
+                .filter(|h| orphan_hashes.contains(h));
             match (intact, key) {
                 (true, Some(key)) if entry.is_tombstone() => {
                     target.delete(key)?;
+                    if let Some(h) = tracked {
+                        live_by_hash.entry(h).or_default().retain(|k| k != key);
+                    }
                 }
                 (true, Some(key)) => {
                     let start = entry.offset() as usize + entry.key_len();
                     let value = &body[start..entry.end() as usize];
                     target.put(key, value, entry.is_json(), OnDuplicate::Replace)?;
+                    if let Some(h) = tracked {
+                        let keys = live_by_hash.entry(h).or_default();
+                        if !keys.iter().any(|k| k == key) {
+                            keys.push(key.to_string());
+                        }
+                    }
                 }
                 (false, Some(key)) => {
                     dropped += 1;
                     target.delete(key)?;
+                    if let Some(h) = tracked {
+                        live_by_hash.entry(h).or_default().retain(|k| k != key);
+                    }
                 }
-                (_, None) => dropped += 1,
+                (_, None) => {
+                    dropped += 1;
+                    let replaced_something = entry.flags() & (FLAG_REPLACES | FLAG_TOMBSTONE) != 0;
+                    if let (true, Some(keys)) = (
+                        replaced_something,
+                        live_by_hash.get_mut(&entry.key_hash.get()),
+                    ) {
+                        // Only when the hash names one key for sure: never drop a record
+                        // on a guess.
+                        if let [only] = keys.as_slice() {
+                            target.delete(only)?;
+                            keys.clear();
+                        }
+                    }
+                }
             }
         }
         target.commit()?;

@@ -23,6 +23,10 @@ pub enum SlotState {
     NewerVersion(u32),
     /// Magic is right but the checksum fails (a torn or damaged write).
     BadChecksum,
+    /// The checksum fails, but changing one byte makes the slot whole: a damaged byte, not a
+    /// torn write. Holds the slot with the byte put back. Readers do not use it; `check`
+    /// reports it and `check --repair` writes it back.
+    Damaged(Box<HeaderSlot>),
     /// The slot does not start with the magic (never written, or not a store).
     BadMagic,
     /// The file ends before the slot does.
@@ -99,6 +103,50 @@ pub fn read_header(file: &File, dir: &Path) -> Result<HeaderRead> {
 }
 
 fn classify(bytes: &[u8; HEADER_SLOT_SIZE]) -> SlotState {
+    match classify_exact(bytes) {
+        SlotState::Valid(slot) => SlotState::Valid(slot),
+        other => match correct_one_byte(bytes) {
+            Some(slot) => SlotState::Damaged(Box::new(slot)),
+            None => other,
+        },
+    }
+}
+
+/// Looks for the one byte whose change makes the slot valid. A CRC32 tells any error of up to
+/// 32 bits apart from a clean slot, so a slot it accepts after one changed byte is that slot
+/// with one damaged byte (a torn write changes far more). Runs only on a failing slot.
+fn correct_one_byte(bytes: &[u8; HEADER_SLOT_SIZE]) -> Option<HeaderSlot> {
+    let mut candidate = *bytes;
+    // The damaged byte may be in the stored checksum itself.
+    let content_crc = crc32fast::hash(&bytes[..248]);
+    let stored = u32::from_le_bytes(bytes[248..252].try_into().expect("4 bytes"));
+    let differing = (content_crc ^ stored).to_le_bytes().iter().filter(|b| **b != 0).count();
+    if differing == 1 {
+        candidate[248..252].copy_from_slice(&content_crc.to_le_bytes());
+        if let SlotState::Valid(slot) = classify_exact(&candidate) {
+            return Some(*slot);
+        }
+        candidate = *bytes;
+    }
+    for at in 0..248 {
+        let original = candidate[at];
+        for value in 0..=255u8 {
+            if value == original {
+                continue;
+            }
+            candidate[at] = value;
+            if crc32fast::hash(&candidate[..248]) == stored
+                && let SlotState::Valid(slot) = classify_exact(&candidate)
+            {
+                return Some(*slot);
+            }
+        }
+        candidate[at] = original;
+    }
+    None
+}
+
+fn classify_exact(bytes: &[u8; HEADER_SLOT_SIZE]) -> SlotState {
     let slot = HeaderSlot::read_from_bytes(bytes).expect("slot size is checked at compile time");
     if slot.magic != MAGIC {
         return SlotState::BadMagic;

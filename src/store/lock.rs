@@ -4,6 +4,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 use super::format::LOCK_FILE;
@@ -19,13 +20,26 @@ impl WriterLock {
     /// Takes the lock, failing with [`Error::Locked`] (or waiting, when `wait`).
     pub fn acquire(dir: &Path, wait: bool) -> Result<WriterLock> {
         let path = dir.join(LOCK_FILE);
+        // Never through a symlink: the holder writes its PID into this file, which must not
+        // land in a file outside the store.
         let mut file = OpenOptions::new()
             .read(true)
             .write(true)
             .create(true)
             .truncate(false)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
             .open(&path)
-            .context(|| format!("cannot open the lock file {}", path.display()))?;
+            .map_err(|e| match e.raw_os_error() {
+                Some(libc::ELOOP | libc::EISDIR | libc::ENXIO) => not_regular(),
+                _ => Error::io(format!("cannot open the lock file {}", path.display()), e),
+            })?;
+        if !file
+            .metadata()
+            .context(|| format!("cannot stat {}", path.display()))?
+            .is_file()
+        {
+            return Err(not_regular());
+        }
         if wait {
             file.lock()
                 .context(|| format!("cannot lock {}", path.display()))?;
@@ -49,6 +63,14 @@ impl WriterLock {
         let _ = file.write_all(format!("{pid}\n").as_bytes());
         Ok(WriterLock { _file: file })
     }
+}
+
+fn not_regular() -> Error {
+    Error::corrupt(
+        LOCK_FILE,
+        0,
+        "is a symbolic link or not a regular file; store files must be regular files",
+    )
 }
 
 fn read_pid(file: &mut File) -> Option<u32> {

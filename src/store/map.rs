@@ -57,6 +57,7 @@ impl Map {
         // writes below the committed length nor truncates below it (module docs), so the
         // bytes stay valid and unchanged for the life of the map.
         let map = unsafe { MmapOptions::new().len(len).map(file)? };
+        no_huge_pages(&map);
         Ok(Map { map: Some(map) })
     }
 
@@ -156,6 +157,7 @@ impl MapMut {
         // SAFETY: only the process holding the writer lock maps a file writable, and the file
         // is never truncated while mapped. Readers map it too but only load slots atomically.
         let map = unsafe { MmapOptions::new().len(len).map_mut(file)? };
+        no_huge_pages(&map);
         Ok(MapMut { map })
     }
 
@@ -198,6 +200,22 @@ impl MapMut {
     }
 }
 
+/// Asks the kernel not to map this range with huge pages. Where the page cache holds large
+/// folios, one read fault could otherwise map 2 MiB at once into our resident set; with 4 KiB
+/// mappings a fault maps its page and a few cached neighbours only, so random reads keep RSS
+/// small. A hint: kernels without the option ignore it.
+fn no_huge_pages(map: &[u8]) {
+    #[cfg(target_os = "linux")]
+    {
+        let start = map.as_ptr() as *mut libc::c_void;
+        // SAFETY: the range is exactly a live mapping of ours; MADV_NOHUGEPAGE only changes
+        // how future faults map it and never touches its contents.
+        unsafe {
+            libc::madvise(start, map.len(), libc::MADV_NOHUGEPAGE);
+        }
+    }
+}
+
 fn page_size() -> usize {
     // SAFETY: sysconf has no preconditions.
     let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
@@ -219,6 +237,23 @@ pub fn start_writeback(file: &File, offset: u64, len: u64) {
     }
 }
 
+/// Gives `file` a length of `len` bytes with every block allocated (`posix_fallocate`), so that
+/// writing through a writable map of it can never meet a full disk: a page fault that finds no
+/// space raises SIGBUS, where this call fails with ENOSPC instead. Falls back to `set_len` where
+/// the filesystem cannot allocate ahead.
+pub fn allocate(file: &File, len: u64) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let len_arg =
+        libc::off_t::try_from(len).map_err(|_| io::Error::other("file too large to allocate"))?;
+    // SAFETY: a plain syscall on a descriptor we own; no memory is passed to the kernel.
+    let rc = unsafe { libc::posix_fallocate(file.as_raw_fd(), 0, len_arg) };
+    match rc {
+        0 => Ok(()),
+        libc::EOPNOTSUPP | libc::EINVAL => file.set_len(len),
+        errno => Err(io::Error::from_raw_os_error(errno)),
+    }
+}
+
 /// Bytes available to an unprivileged user on the filesystem holding `path` (`statvfs`).
 pub fn free_space(path: &std::path::Path) -> io::Result<u64> {
     use std::os::unix::ffi::OsStrExt;
@@ -236,4 +271,64 @@ pub fn free_space(path: &std::path::Path) -> io::Result<u64> {
     #[allow(clippy::unnecessary_cast)] // the field types differ between platforms
     let available = stat.f_bavail as u64 * stat.f_frsize as u64;
     Ok(available)
+}
+
+/// Keeps the resident set of random reads through maps within a budget.
+///
+/// A read through a map faults its page in, and the kernel maps cached neighbours too (with
+/// large page-cache folios, hundreds of KiB per fault on current kernels), all counted in the
+/// process's RSS. Scans release what they have passed; random readers (many `get`s, a writer
+/// comparing keys) cannot know what they will touch next, so they call [`RssGuard::tick`]
+/// after each lookup: every few calls it reads the resident set size (`/proc/self/statm`) and
+/// says when it has passed the budget, and the caller drops every page of its maps. The pages
+/// stay in the page cache; only this process's mappings of them go.
+#[derive(Debug)]
+pub struct RssGuard {
+    statm: Option<File>,
+    budget_pages: std::sync::atomic::AtomicU64,
+    calls: std::sync::atomic::AtomicU64,
+}
+
+/// How many ticks between two readings of the resident set size.
+const RSS_CHECK_EVERY: u64 = 16;
+
+impl RssGuard {
+    /// A guard keeping RSS under `budget` bytes.
+    pub fn new(budget: u64) -> RssGuard {
+        RssGuard {
+            statm: File::open("/proc/self/statm").ok(),
+            budget_pages: std::sync::atomic::AtomicU64::new(budget / page_size() as u64),
+            calls: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    /// Changes the budget (a writer raises it by the index it must keep mapped).
+    pub fn set_budget(&self, budget: u64) {
+        self.budget_pages.store(
+            budget / page_size() as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
+    }
+
+    /// `true` when the caller should release its maps now.
+    pub fn tick(&self) -> bool {
+        let calls = self
+            .calls
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if !(calls + 1).is_multiple_of(RSS_CHECK_EVERY) {
+            return false;
+        }
+        let budget = self.budget_pages.load(std::sync::atomic::Ordering::Relaxed);
+        self.resident_pages().is_some_and(|pages| pages > budget)
+    }
+
+    fn resident_pages(&self) -> Option<u64> {
+        use std::os::unix::fs::FileExt;
+        let statm = self.statm.as_ref()?;
+        let mut buf = [0u8; 128];
+        let n = statm.read_at(&mut buf, 0).ok()?;
+        // "size resident shared text lib data dt", in pages.
+        let text = std::str::from_utf8(&buf[..n]).ok()?;
+        text.split_ascii_whitespace().nth(1)?.parse().ok()
+    }
 }

@@ -8,12 +8,12 @@ use std::path::{Path, PathBuf};
 use zerocopy::FromBytes;
 
 use super::format::{
-    ENTRY_SIZE, Entry, HEADER_FILE, HeaderSlot, KNOWN_FLAGS, MAX_KEY_LEN, body_file, index_file,
-    key_hash, lookup_file,
+    ENTRY_SIZE, Entry, FLAG_REPLACES, FLAG_TOMBSTONE, HEADER_FILE, HeaderSlot, KNOWN_FLAGS,
+    MAX_KEY_LEN, body_file, index_file, key_hash, lookup_file,
 };
 use super::header::read_header;
 use super::index::{self, Slots};
-use super::map::{Access, Map};
+use super::map::{Access, Map, RssGuard};
 use crate::error::{Error, IoContext, Result};
 
 /// What became of a record.
@@ -97,7 +97,11 @@ pub struct Store {
     body: Map,
     lookup: Map,
     index: IndexMap,
+    rss: RssGuard,
 }
+
+/// The resident-set budget of random reads (many `get`s): see [`RssGuard`].
+pub const RANDOM_READ_BUDGET: u64 = 40 << 20;
 
 #[derive(Debug)]
 pub(crate) struct IndexMap {
@@ -133,14 +137,23 @@ pub(crate) fn check_store_dir(dir: &Path) -> Result<()> {
 }
 
 /// Opens a file of the store for reading, refusing symlinks so that a store can never be made
-/// to read (or, for writers, write) outside its directory.
+/// to read (or, for writers, write) outside its directory, and anything but a regular file
+/// (a directory, a FIFO that would block the open, a device). `O_NONBLOCK` only matters for
+/// such special files; regular files ignore it.
 pub(crate) fn open_store_file(dir: &Path, name: &str, write: bool) -> io::Result<File> {
     use std::os::unix::fs::OpenOptionsExt;
-    OpenOptions::new()
+    let file = OpenOptions::new()
         .read(true)
         .write(write)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
-        .open(dir.join(name))
+        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC | libc::O_NONBLOCK)
+        .open(dir.join(name))?;
+    if !file.metadata()?.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "is not a regular file",
+        ));
+    }
+    Ok(file)
 }
 
 pub(crate) fn open_error(dir: &Path, name: &str, e: io::Error) -> Error {
@@ -153,6 +166,9 @@ pub(crate) fn open_error(dir: &Path, name: &str, e: io::Error) -> Error {
     }
     if e.kind() == io::ErrorKind::NotFound {
         return Error::corrupt(name, 0, "is missing");
+    }
+    if matches!(e.raw_os_error(), Some(libc::EISDIR | libc::ENXIO)) {
+        return Error::corrupt(name, 0, "is not a regular file");
     }
     if e.kind() == io::ErrorKind::InvalidData {
         return Error::corrupt(name, 0, e.to_string());
@@ -187,6 +203,7 @@ impl Store {
             match Self::map_files(dir, &header) {
                 Ok((body, lookup, index)) => {
                     return Ok(Store {
+                        rss: RssGuard::new(RANDOM_READ_BUDGET),
                         dir: dir.to_path_buf(),
                         header,
                         body,
@@ -390,6 +407,9 @@ impl Store {
 
     /// The live record for `key`, checksum verified.
     pub fn get(&self, key: &str) -> Result<Option<Record<'_>>> {
+        if self.rss.tick() {
+            self.release_pages();
+        }
         match self.latest_entry(key)? {
             Some((i, e)) if !e.is_tombstone() => Ok(Some(self.record_at(i, true)?)),
             _ => Ok(None),
@@ -423,9 +443,70 @@ impl Store {
             store: self,
             next: 0,
             verify,
+            only_live: false,
+            dead: None,
             released_lookup: 0,
             released_body: 0,
         }
+    }
+
+    /// The live records in append order, streamed (each with [`State::Live`]).
+    pub fn live_records(&self, verify: bool) -> Records<'_> {
+        Records {
+            only_live: true,
+            ..self.records(verify)
+        }
+    }
+
+    /// Which records a later entry hid (deleted or replaced), one bit per entry, found in one
+    /// pass over the table: a tombstone points at the key bytes of the record it deletes, so
+    /// its target is the entry of its key with the same offset; a record flagged as replacing
+    /// hides the entry of its key just before it. Only those entries probe the index, and
+    /// their probes are started ahead. Costs one bit per entry of memory.
+    pub(crate) fn dead_entries(&self) -> Result<DeadSet> {
+        let count = self.entry_count();
+        let mut dead = DeadSet {
+            bits: vec![0u64; (count as usize).div_ceil(64)],
+        };
+        let hides = |e: &Entry| e.flags() & (FLAG_TOMBSTONE | FLAG_REPLACES) != 0;
+        const AHEAD: u64 = 16;
+        for i in 0..count {
+            if i + AHEAD < count {
+                let ahead = self.raw_entry(i + AHEAD);
+                if hides(&ahead) {
+                    let home = index::home(ahead.key_hash.get(), self.index.capacity);
+                    self.index.map.prefetch(home as usize * 8);
+                }
+            }
+            let entry = self.raw_entry(i);
+            if !hides(&entry) {
+                continue;
+            }
+            let hash32 = entry.key_hash.get();
+            let key = self.entry(i).map(|e| self.key_bytes(&e))?;
+            let mut hidden: Option<u64> = None;
+            index::probe(&self.index, hash32, i, |j| {
+                let other = self.entry(j)?;
+                let same = if entry.is_tombstone() {
+                    !other.is_tombstone() && other.offset() == entry.offset()
+                } else {
+                    other.key_len() == key.len() && self.key_bytes(&other) == key
+                };
+                if same && hidden.is_none_or(|h| j > h) {
+                    hidden = Some(j);
+                }
+                Ok::<bool, Error>(false)
+            })?;
+            if let Some(j) = hidden.filter(|&j| !self.raw_entry(j).is_tombstone()) {
+                dead.bits[(j / 64) as usize] |= 1 << (j % 64);
+            }
+            if i % (1 << 18) == 0 {
+                self.index.map.release(0, self.index.map.len());
+                self.lookup.release(0, self.lookup.len());
+            }
+        }
+        self.index.map.release(0, self.index.map.len());
+        Ok(dead)
     }
 
     /// The `n`-th live record (0-based; negative counts from the end).
@@ -439,14 +520,10 @@ impl Store {
         if self.all_live() {
             return self.record_at(wanted, true).map(Some);
         }
-        let mut seen = 0u64;
-        for item in self.records(false) {
-            let (record, state) = item?;
-            if state == State::Live {
-                if seen == wanted {
-                    return self.record_at(record.entry_index, true).map(Some);
-                }
-                seen += 1;
+        for (seen, item) in self.live_records(false).enumerate() {
+            let (record, _) = item?;
+            if seen as u64 == wanted {
+                return self.record_at(record.entry_index, true).map(Some);
             }
         }
         Ok(None)
@@ -497,11 +574,29 @@ pub(crate) fn entry_problem(entry: &Entry, body_len: u64) -> Option<String> {
     None
 }
 
+/// One bit per entry: set for records hidden by a later entry.
+#[derive(Debug)]
+pub(crate) struct DeadSet {
+    bits: Vec<u64>,
+}
+
+impl DeadSet {
+    pub(crate) fn contains(&self, i: u64) -> bool {
+        self.bits
+            .get((i / 64) as usize)
+            .is_some_and(|w| w & (1 << (i % 64)) != 0)
+    }
+}
+
 /// Iterator over the records of a store in append order, with their states.
 pub struct Records<'a> {
     store: &'a Store,
     next: u64,
     verify: bool,
+    /// Skip dead records without working out whether they were deleted or replaced.
+    only_live: bool,
+    /// Which records are dead, worked out on the first call when any are.
+    dead: Option<DeadSet>,
     released_lookup: usize,
     released_body: usize,
 }
@@ -512,6 +607,15 @@ impl<'a> Iterator for Records<'a> {
     type Item = Result<(Record<'a>, State)>;
 
     fn next(&mut self) -> Option<Self::Item> {
+        if self.dead.is_none() && !self.store.all_live() {
+            match self.store.dead_entries() {
+                Ok(dead) => self.dead = Some(dead),
+                Err(e) => {
+                    self.next = self.store.entry_count();
+                    return Some(Err(e));
+                }
+            }
+        }
         loop {
             if self.next >= self.store.entry_count() {
                 return None;
@@ -522,20 +626,22 @@ impl<'a> Iterator for Records<'a> {
                 // Tombstones are not records; `check` verifies them.
                 continue;
             }
-            if !self.store.all_live() {
-                self.prefetch_ahead(i);
+            let is_dead = self.dead.as_ref().is_some_and(|d| d.contains(i));
+            if is_dead && self.only_live {
+                continue;
             }
             let record = match self.store.record_at(i, self.verify) {
                 Ok(r) => r,
                 Err(e) => return Some(Err(e)),
             };
             self.release_behind(i, &record.entry);
-            if record.entry.is_tombstone() {
-                continue;
-            }
-            let state = match self.store.state_of(i, record.key) {
-                Ok(s) => s,
-                Err(e) => return Some(Err(e)),
+            let state = if !is_dead {
+                State::Live
+            } else {
+                match self.store.state_of(i, record.key) {
+                    Ok(s) => s,
+                    Err(e) => return Some(Err(e)),
+                }
             };
             return Some(Ok((record, state)));
         }
@@ -543,39 +649,6 @@ impl<'a> Iterator for Records<'a> {
 }
 
 impl Records<'_> {
-    /// Deciding whether a record is live takes a probe of the index and a look at the other
-    /// entries of its key, each a likely cache miss; start those loads for the records a
-    /// little ahead so that they overlap instead of queueing.
-    fn prefetch_ahead(&self, i: u64) {
-        const SLOTS_AHEAD: u64 = 16;
-        const ENTRIES_AHEAD: u64 = 8;
-        let count = self.store.entry_count();
-        let index = &self.store.index;
-        if i + SLOTS_AHEAD < count {
-            let hash32 = self.store.raw_entry(i + SLOTS_AHEAD).key_hash.get();
-            index
-                .map
-                .prefetch(index::home(hash32, index.capacity) as usize * 8);
-        }
-        if i + ENTRIES_AHEAD < count {
-            let hash32 = self.store.raw_entry(i + ENTRIES_AHEAD).key_hash.get();
-            let want = index::tag(hash32);
-            let mask = index.capacity - 1;
-            let mut at = index::home(hash32, index.capacity);
-            for _ in 0..16 {
-                let value = index.slot(at);
-                match index::slot_entry(value) {
-                    None => break,
-                    Some(entry) if entry < count && index::slot_tag(value) == want => {
-                        self.store.lookup.prefetch(entry as usize * ENTRY_SIZE);
-                    }
-                    Some(_) => {}
-                }
-                at = (at + 1) & mask;
-            }
-        }
-    }
-
     /// Keeps peak RSS flat: pages behind the cursor are dropped from our resident set.
     fn release_behind(&mut self, i: u64, entry: &Entry) {
         let lookup_pos = i as usize * ENTRY_SIZE;
@@ -587,8 +660,9 @@ impl Records<'_> {
         if body_pos >= self.released_body + RELEASE_EVERY {
             self.store.body.release(self.released_body, body_pos);
             self.released_body = body_pos;
-            if !self.store.all_live() {
-                // Probes touch the index and the tombstones at the table's end anywhere.
+            if self.dead.is_some() {
+                // Telling deleted from replaced probes the index and the tombstones at the
+                // table's end anywhere.
                 self.store.index.map.release(0, self.store.index.map.len());
                 self.store.lookup.release(0, self.store.lookup.len());
             }

@@ -120,11 +120,13 @@ fn build(
     if built.exists() {
         fs::remove_dir_all(built).context(|| format!("cannot remove {}", built.display()))?;
     }
+    // The temporary store's own header and lock never matter: only its data files are made
+    // durable (by its commit) and moved into the store, whose directory is then fsynced.
     create_store(
         built,
         WriteOptions {
+            sync: false,
             wait: false,
-            ..options
         },
     )?;
     let mut target = Writer::open(
@@ -134,10 +136,11 @@ fn build(
             ..options
         },
     )?;
+    target.reserve(store.live_count())?;
     let total = store.stats().body_len;
     let mut last = 0u64;
     let result = (|| {
-        for item in store.records(true) {
+        for item in store.live_records(true) {
             let (record, state) = item?;
             if state != State::Live {
                 continue;
@@ -145,7 +148,13 @@ fn build(
             let ahead = record.entry_index + 8;
             let upcoming =
                 (ahead < store.entry_count()).then(|| store.raw_entry(ahead).key_hash.get());
-            target.put_new_with_hint(record.key, record.value, record.value_is_json(), upcoming)?;
+            target.put_new_with_hint(
+                record.key,
+                record.value,
+                record.value_is_json(),
+                record.entry.crc32.get(),
+                upcoming,
+            )?;
             let done = record.entry.end();
             if done >= last + (8 << 20) {
                 progress(done, total);

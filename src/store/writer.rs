@@ -26,10 +26,10 @@ use super::format::{
     HEADER_FLAG_INDEX_DIRTY, HEADER_SLOT_SIZE, HeaderSlot, LOCK_FILE, MAX_OFFSET, body_file,
     index_file, key_hash, lookup_file, record_crc,
 };
-use super::header::{self, read_header};
+use super::header::{self, SlotState, read_header};
 use super::index::{self, Slots};
 use super::lock::WriterLock;
-use super::map::{Map, MapMut};
+use super::map::{Map, MapMut, RssGuard, allocate};
 use super::reader::{check_store_dir, entry_problem, open_error, open_store_file};
 use crate::error::{Error, IoContext, Result};
 use crate::failpoint;
@@ -107,6 +107,12 @@ const BODY_BUFFER: usize = 4 << 20;
 const LOOKUP_BUFFER: usize = 1 << 20;
 const WRITE_BEHIND: u64 = 16 << 20;
 const DIRECT_VALUE: usize = 1 << 20;
+/// RSS, beyond the index the writer keeps mapped, above which it drops its read-only maps of
+/// the committed body and table: see [`RssGuard`].
+const WRITER_READ_BUDGET: u64 = 24 << 20;
+/// Lookups between two releases of the read maps below which they count as scattered (then
+/// keys and entries are read with pread instead of faulting in a stretch of map for each).
+const SCATTERED_LOOKUPS: u64 = 2000;
 
 /// The writer's index: a writable map of the index file.
 #[derive(Debug)]
@@ -164,6 +170,12 @@ struct Batch {
     free_slot: Option<FreeSlot>,
     /// Slots inserted so far in this batch.
     inserts: u64,
+    /// Keys looked up in this batch, and how many at the last release of the read maps.
+    lookups: u64,
+    lookups_at_release: u64,
+    /// Lookups are scattered over the body: compare keys with pread, not through the map.
+    scattered: bool,
+
     /// The header slot the dirty mark overwrote, to put back on abort.
     saved_slot: Option<[u8; HEADER_SLOT_SIZE]>,
     summary: BatchSummary,
@@ -187,6 +199,10 @@ pub struct Writer {
     index: IndexMut,
     batch: Batch,
     recovery: Recovery,
+    rss: RssGuard,
+    /// A failed header write could not be undone: the header may hold a commit point this
+    /// writer did not finish. Nothing more is written or truncated by this writer.
+    header_uncertain: bool,
 }
 
 /// What opening the writer did to bring the store back to its commit point.
@@ -257,8 +273,7 @@ pub fn create_store(dir: &Path, options: WriteOptions) -> Result<()> {
         ];
         for (file, len) in &files {
             if *len > 0 {
-                file.set_len(*len)
-                    .context(|| "cannot size the index".into())?;
+                allocate(file, *len).context(|| "cannot size the index".into())?;
             }
             if options.sync {
                 file.sync_all()
@@ -324,6 +339,20 @@ impl Writer {
             .map_err(|e| open_error(&dir, HEADER_FILE, e))?;
         let header_read = read_header(&header_file, &dir)?;
         let committed = *header_read.slot();
+        if let SlotState::Damaged(newer) = &header_read.slots[1 - header_read.current]
+            && newer.commit_seq.get() > committed.commit_seq.get()
+        {
+            // The newest commit point has a damaged byte. Writing now would drop what it
+            // commits as if it were an uncommitted tail; repair can put the byte back.
+            return Err(Error::corrupt(
+                HEADER_FILE,
+                super::format::HEADER_SLOT_OFFSETS[1 - header_read.current],
+                format!(
+                    "the newest commit point (commit {}) has a damaged byte; run `mmstore check --repair` before writing",
+                    newer.commit_seq.get()
+                ),
+            ));
+        }
         let generation = committed.generation.get();
         let mut recovery = Recovery::default();
         let (body_file, body_tail) =
@@ -356,7 +385,12 @@ impl Writer {
             index,
             batch: Batch::default(),
             recovery,
+            rss: RssGuard::new(WRITER_READ_BUDGET),
+            header_uncertain: false,
         };
+        writer
+            .rss
+            .set_budget(WRITER_READ_BUDGET + writer.index.capacity * 8);
         if committed.index_dirty() {
             writer.recovery.index_scrubbed = true;
             // A writer died after touching the index: clear its slots, then say so.
@@ -463,13 +497,15 @@ impl Writer {
 
     /// Appends a record whose key the caller knows to be new to this store (a vacuum copying
     /// the live records of a store into an empty one): no duplicate probe.
-    /// `upcoming` is the 32-bit key hash of a record coming a little later, whose index slot
+    /// `crc` is the record's checksum, known from where it is copied from. `upcoming` is
+    /// the 32-bit key hash of a record coming a little later, whose index slot
     /// is fetched meanwhile.
     pub(crate) fn put_new_with_hint(
         &mut self,
         key: &str,
         value: &[u8],
         value_is_json: bool,
+        crc: u32,
         upcoming: Option<u32>,
     ) -> Result<()> {
         if let Some(hash32) = upcoming {
@@ -494,7 +530,6 @@ impl Writer {
                 self.flush_body()?;
             }
         }
-        let crc = record_crc(key.as_bytes(), value);
         self.finish_put(key, offset, value.len() as u64, value_is_json, crc, None)?;
         Ok(())
     }
@@ -617,7 +652,7 @@ impl Writer {
         crate::interrupt::check()?;
         match self.find_latest(key)? {
             Some((_, old)) if !old.is_tombstone() => {
-                self.tombstone(old)?;
+                self.tombstone(old, key.as_bytes())?;
                 Ok(DeleteOutcome::Deleted)
             }
             Some((i, _)) if i >= self.committed.entry_count.get() => {
@@ -627,9 +662,10 @@ impl Writer {
         }
     }
 
-    fn tombstone(&mut self, old: Entry) -> Result<()> {
+    /// Appends a tombstone for `old`, whose key (already compared equal) is `key`.
+    fn tombstone(&mut self, old: Entry, key: &[u8]) -> Result<()> {
         // A tombstone reuses the key bytes of the record it deletes; its checksum covers them.
-        let crc = record_crc(&self.key_bytes(&old)?, &[]);
+        let crc = record_crc(key, &[]);
         let entry = Entry::new(
             old.offset(),
             old.key_len(),
@@ -647,12 +683,13 @@ impl Writer {
         Ok(())
     }
 
-    /// Tombstones every live record.
+    /// Tombstones every live record, those appended earlier in this batch included.
     pub fn delete_all(&mut self) -> Result<u64> {
         self.begin();
-        let committed = self.committed.entry_count.get();
+        // Every entry so far, pending ones too; the tombstones written below come after.
+        let entries = self.batch.entries;
         let mut count = 0;
-        for i in 0..committed {
+        for i in 0..entries {
             crate::interrupt::check()?;
             let entry = self.entry_at(i)?;
             if entry.is_tombstone() {
@@ -662,7 +699,7 @@ impl Writer {
             let key =
                 String::from_utf8(key).map_err(|_| self.corrupt_entry(i, "key is not UTF-8"))?;
             if self.find_live(&key)?.is_some_and(|(j, _)| j == i) {
-                self.tombstone(entry)?;
+                self.tombstone(entry, key.as_bytes())?;
                 count += 1;
             }
         }
@@ -686,6 +723,7 @@ impl Writer {
     fn find_latest(&mut self, key: &str) -> Result<Option<(u64, Entry)>> {
         // Grow first, so that the free slot this probe finds is where the next slot goes.
         self.ensure_index_room()?;
+
         let hash32 = key_hash(key.as_bytes()) as u32;
         let visible = self.batch.entries;
         let probe = index::probe(&self.index, hash32, visible, |i| {
@@ -696,21 +734,47 @@ impl Writer {
             slot,
             inserts: self.batch.inserts,
         });
-        match probe.latest {
-            Some(i) => Ok(Some((i, self.entry_at(i)?))),
-            None => Ok(None),
+        let latest = match probe.latest {
+            Some(i) => Some((i, self.entry_at(i)?)),
+            None => None,
+        };
+        // Key comparisons fault in pages of the committed body and table; keep them within
+        // a budget so that RSS stays flat.
+        self.batch.lookups += 1;
+        if latest.is_some() && self.rss.tick() {
+            self.body_map.release(0, self.body_map.len());
+            self.lookup_map.release(0, self.lookup_map.len());
+            // Few lookups between two releases: each one faults fresh pages in.
+            self.batch.scattered =
+                self.batch.lookups - self.batch.lookups_at_release < SCATTERED_LOOKUPS;
+            self.batch.lookups_at_release = self.batch.lookups;
         }
+        Ok(latest)
     }
 
     fn key_matches(&self, i: u64, key: &[u8]) -> Result<bool> {
         let entry = self.entry_at(i)?;
-        Ok(entry.key_len() == key.len() && *self.key_bytes(&entry)? == *key)
+        if entry.key_len() != key.len() {
+            return Ok(false);
+        }
+        let end = entry.offset() + key.len() as u64;
+        if self.batch.scattered && end <= self.committed.body_len.get() && key.len() <= 256 {
+            // Scattered lookups would fault a fresh stretch of the body in for every key; a
+            // small pread costs less and leaves the resident set alone.
+            let mut buf = [0u8; 256];
+            let stored = &mut buf[..key.len()];
+            self.body_file
+                .read_exact_at(stored, entry.offset())
+                .context(|| "cannot read a key".into())?;
+            return Ok(stored == key);
+        }
+        Ok(*self.key_bytes(&entry)? == *key)
     }
 
     /// Entry `i`, committed or pending.
     fn entry_at(&self, i: u64) -> Result<Entry> {
         let committed = self.committed.entry_count.get();
-        let entry = if i < committed {
+        let entry = if i < committed && !self.batch.scattered {
             let at = i as usize * ENTRY_SIZE;
             Entry::read_from_bytes(&self.lookup_map.bytes()[at..at + ENTRY_SIZE])
                 .expect("entry size")
@@ -822,13 +886,39 @@ impl Writer {
     /// until the commit).
     fn grow_index(&mut self, capacity: u64) -> Result<()> {
         self.batch.free_slot = None;
+        // Pending entries are read back from the file below.
+        self.flush_lookup()?;
         let id = self.index.id.max(self.committed.index_id.get()) + 1;
         let name = index_file(id);
         let path = self.dir.join(&name);
         let _ = fs::remove_file(&path);
-        let file = create_file(&self.dir, &name)?;
-        file.set_len(capacity * 8)
-            .context(|| format!("cannot size {}", path.display()))?;
+        let grown = match self.fill_index(&path, id, capacity) {
+            Ok(grown) => grown,
+            Err(e) => {
+                // No header names the new file; leave nothing of it behind.
+                let _ = fs::remove_file(&path);
+                return Err(e);
+            }
+        };
+        self.lookup_map.release(0, self.lookup_map.len());
+        self.rss.set_budget(WRITER_READ_BUDGET + capacity * 8);
+        let old = std::mem::replace(&mut self.index, grown);
+        if old.id == self.committed.index_id.get() {
+            self.batch.replaced_index = Some(old);
+        } else {
+            // An index grown earlier in this batch: no header names it.
+            let old_id = old.id;
+            drop(old);
+            let _ = fs::remove_file(self.dir.join(index_file(old_id)));
+        }
+        Ok(())
+    }
+
+    /// Creates the index file `path` with `capacity` slots holding every entry, committed
+    /// and pending (which must have been flushed).
+    fn fill_index(&self, path: &Path, id: u64, capacity: u64) -> Result<IndexMut> {
+        let file = create_file(&self.dir, &index_file(id))?;
+        allocate(&file, capacity * 8).context(|| format!("cannot size {}", path.display()))?;
         let map = MapMut::new(&file, capacity * 8)
             .context(|| format!("cannot map {}", path.display()))?;
         let mut grown = IndexMut {
@@ -837,7 +927,6 @@ impl Writer {
             file,
             map,
         };
-        self.flush_lookup()?;
         let entries = self.batch.entries;
         let committed = self.committed.entry_count.get();
         for i in 0..committed {
@@ -846,7 +935,7 @@ impl Writer {
                 .expect("entry size");
             insert_slot(&mut grown, entry.key_hash.get(), i)?;
         }
-        // Pending entries were flushed above; read them back in large chunks.
+        // Pending entries were flushed; read them back in large chunks.
         let mut chunk = vec![0u8; 4096 * ENTRY_SIZE];
         let mut i = committed;
         while i < entries {
@@ -861,17 +950,7 @@ impl Writer {
             }
             i += n as u64;
         }
-        self.lookup_map.release(0, self.lookup_map.len());
-        let old = std::mem::replace(&mut self.index, grown);
-        if old.id == self.committed.index_id.get() {
-            self.batch.replaced_index = Some(old);
-        } else {
-            // An index grown earlier in this batch: no header names it.
-            let old_id = old.id;
-            drop(old);
-            let _ = fs::remove_file(self.dir.join(index_file(old_id)));
-        }
-        Ok(())
+        Ok(grown)
     }
 
     fn write_body_direct(&mut self, bytes: &[u8]) -> Result<()> {
@@ -957,23 +1036,33 @@ impl Writer {
         self.batch.active && self.batch.entries > self.committed.entry_count.get()
     }
 
-    /// Makes the batch durable and publishes it. With nothing pending it does nothing.
+    /// Makes the batch durable and publishes it. With nothing pending it does nothing. An
+    /// error before the commit point aborts the batch (the store is as it was); an error
+    /// after it (tidying up) is returned, but the batch stays committed.
     pub fn commit(&mut self) -> Result<BatchSummary> {
         let summary = self.batch.summary;
         if !self.has_changes() {
             self.abort()?;
             return Ok(summary);
         }
-        match self.commit_inner() {
-            Ok(()) => Ok(summary),
-            Err(e) => {
-                let _ = self.abort();
-                Err(e)
-            }
+        if let Err(e) = self.make_durable_and_publish() {
+            let _ = self.abort();
+            return Err(e);
         }
+        // Committed. What follows only tidies up.
+        let failed = failpoint::hit("after-commit");
+        if let Some(old) = self.batch.replaced_index.take() {
+            let old_id = old.id;
+            drop(old);
+            let _ = fs::remove_file(self.dir.join(index_file(old_id)));
+        }
+        self.batch = Batch::default();
+        self.remap()?;
+        failed?;
+        Ok(summary)
     }
 
-    fn commit_inner(&mut self) -> Result<()> {
+    fn make_durable_and_publish(&mut self) -> Result<()> {
         crate::interrupt::check()?;
         self.flush_body()?;
         self.flush_lookup()?;
@@ -1011,16 +1100,7 @@ impl Writer {
         next.index_id = self.index.id.into();
         next.index_capacity = self.index.capacity.into();
         next.flags = (next.flags.get() & !HEADER_FLAG_INDEX_DIRTY).into();
-        self.publish(next)?;
-        failpoint::hit("after-commit")?;
-        // Committed. What follows only tidies up.
-        if let Some(old) = self.batch.replaced_index.take() {
-            let old_id = old.id;
-            drop(old);
-            let _ = fs::remove_file(self.dir.join(index_file(old_id)));
-        }
-        self.batch = Batch::default();
-        self.remap()
+        self.publish(next)
     }
 
     /// Maps the newly committed lengths of body and lookup.
@@ -1033,27 +1113,26 @@ impl Writer {
         Ok(())
     }
 
-    /// Writes `slot` into the non-current header slot and makes it the current one.
+    /// Writes `slot` into the non-current header slot and makes it the current one. On
+    /// failure the slot is put back as it was, so that the commit point in force is still the
+    /// one this writer started from (if even that fails, see `header_uncertain`).
     pub(crate) fn publish(&mut self, mut slot: HeaderSlot) -> Result<()> {
+        if self.header_uncertain {
+            return Err(header_uncertain_error());
+        }
         let which = 1 - self.current_slot;
         let newest = self.committed.commit_seq.get();
         slot.commit_seq = (newest + 1).into();
         slot.seal();
-        if failpoint::is_set("torn-header") {
-            // Half a slot, as a power cut in the middle of the write would leave it.
-            let half = &slot.as_bytes()[..HEADER_SLOT_SIZE / 2];
-            let _ = self
-                .header_file
-                .write_all_at(half, super::format::HEADER_SLOT_OFFSETS[which]);
-            let _ = self.header_file.sync_data();
-            failpoint::crash();
-        }
-        header::write_slot(&self.header_file, which, &mut slot, false)?;
-        failpoint::hit("after-header-write")?;
-        if self.options.sync {
-            self.header_file
-                .sync_data()
-                .context(|| "cannot sync the store header".into())?;
+        if let Err(e) = self.write_slot(which, &slot) {
+            // The slot may hold all, part or none of the new commit point.
+            let original = self.raw_slots[which];
+            if header::write_raw_slot(&self.header_file, which, &original, self.options.sync)
+                .is_err()
+            {
+                self.header_uncertain = true;
+            }
+            return Err(e);
         }
         self.raw_slots[which].copy_from_slice(slot.as_bytes());
         self.current_slot = which;
@@ -1061,10 +1140,43 @@ impl Writer {
         Ok(())
     }
 
+    /// Writes a sealed slot into header slot `which`, durably.
+    fn write_slot(&self, which: usize, slot: &HeaderSlot) -> Result<()> {
+        if let Some(action) = failpoint::fires("torn-header") {
+            // Half a slot, as a power cut in the middle of the write would leave it.
+            let half = &slot.as_bytes()[..HEADER_SLOT_SIZE / 2];
+            let _ = self
+                .header_file
+                .write_all_at(half, super::format::HEADER_SLOT_OFFSETS[which]);
+            match action {
+                failpoint::Action::Crash => {
+                    let _ = self.header_file.sync_data();
+                    failpoint::crash();
+                }
+                failpoint::Action::Fail(e) => return Err(failpoint::failure("torn-header", e)),
+            }
+        }
+        header::write_raw_slot(&self.header_file, which, slot.as_bytes(), false)?;
+        failpoint::hit("after-header-write")?;
+        if self.options.sync {
+            self.header_file
+                .sync_data()
+                .context(|| "cannot sync the store header".into())?;
+        }
+        Ok(())
+    }
+
     /// Drops everything the batch wrote; the store is again byte for byte what it was.
     pub fn abort(&mut self) -> Result<()> {
         if !self.batch.active {
             return Ok(());
+        }
+        if self.header_uncertain {
+            // A header slot could be neither written nor put back: it may name this batch's
+            // files. Truncating them could destroy what it names, so leave everything for the
+            // next writer, which trusts whatever commit point the header holds.
+            self.batch = Batch::default();
+            return Err(header_uncertain_error());
         }
         let committed_entries = self.committed.entry_count.get();
         let marked = self.batch.dirty_marked;
@@ -1113,50 +1225,64 @@ impl Writer {
     /// Writes a fresh index of every committed entry into a new index file and publishes it
     /// (`check --repair`). Entries are placed by their stored hash.
     pub fn rebuild_index(&mut self) -> Result<()> {
-        self.begin();
         let entries = self.committed.entry_count.get();
         let capacity = index::capacity_for(entries);
         let id = self.index.id.max(self.committed.index_id.get()) + 1;
         let name = index_file(id);
         let _ = fs::remove_file(self.dir.join(&name));
-        let file = create_file(&self.dir, &name)?;
-        file.set_len(capacity * 8)
-            .context(|| format!("cannot size {name}"))?;
-        let map = MapMut::new(&file, capacity * 8).context(|| format!("cannot map {name}"))?;
-        let mut fresh = IndexMut {
-            id,
-            capacity,
-            file,
-            map,
+        let fresh = (|| {
+            let file = create_file(&self.dir, &name)?;
+            allocate(&file, capacity * 8).context(|| format!("cannot size {name}"))?;
+            let map = MapMut::new(&file, capacity * 8).context(|| format!("cannot map {name}"))?;
+            let mut fresh = IndexMut {
+                id,
+                capacity,
+                file,
+                map,
+            };
+            for i in 0..entries {
+                crate::interrupt::check()?;
+                let at = i as usize * ENTRY_SIZE;
+                let entry = Entry::read_from_bytes(&self.lookup_map.bytes()[at..at + ENTRY_SIZE])
+                    .expect("entry size");
+                insert_slot(&mut fresh, entry.key_hash.get(), i)?;
+            }
+            if self.options.sync {
+                fresh
+                    .map
+                    .flush()
+                    .context(|| format!("cannot sync {name}"))?;
+                fresh
+                    .file
+                    .sync_all()
+                    .context(|| format!("cannot sync {name}"))?;
+                sync_dir(&self.dir)?;
+            }
+            Ok(fresh)
+        })();
+        let fresh = match fresh {
+            Ok(fresh) => fresh,
+            Err(e) => {
+                let _ = fs::remove_file(self.dir.join(&name));
+                return Err(e);
+            }
         };
-        for i in 0..entries {
-            crate::interrupt::check()?;
-            let at = i as usize * ENTRY_SIZE;
-            let entry = Entry::read_from_bytes(&self.lookup_map.bytes()[at..at + ENTRY_SIZE])
-                .expect("entry size");
-            insert_slot(&mut fresh, entry.key_hash.get(), i)?;
-        }
-        if self.options.sync {
-            fresh
-                .map
-                .flush()
-                .context(|| format!("cannot sync {name}"))?;
-            fresh
-                .file
-                .sync_all()
-                .context(|| format!("cannot sync {name}"))?;
-            sync_dir(&self.dir)?;
-        }
-        let old_id = self.index.id;
         let mut next = self.committed;
         next.index_id = id.into();
         next.index_capacity = capacity.into();
         next.index_used = entries.into();
         next.flags = (next.flags.get() & !HEADER_FLAG_INDEX_DIRTY).into();
-        self.index = fresh;
-        self.publish(next)?;
+        let old = std::mem::replace(&mut self.index, fresh);
+        if let Err(e) = self.publish(next) {
+            drop(std::mem::replace(&mut self.index, old));
+            if !self.header_uncertain {
+                let _ = fs::remove_file(self.dir.join(&name));
+            }
+            return Err(e);
+        }
+        let old_id = old.id;
+        drop(old);
         let _ = fs::remove_file(self.dir.join(index_file(old_id)));
-        self.batch = Batch::default();
         Ok(())
     }
 
@@ -1172,8 +1298,19 @@ impl Writer {
     }
 
     /// Rewrites the current commit point into the other header slot, so both slots are
-    /// valid again (`check --repair` after a damaged slot).
+    /// valid again, and gives a cut header file its size back (`check --repair` after a
+    /// damaged slot).
     pub(crate) fn republish(&mut self) -> Result<()> {
+        let len = self
+            .header_file
+            .metadata()
+            .context(|| "cannot stat the store header".into())?
+            .len();
+        if len < HEADER_FILE_SIZE {
+            self.header_file
+                .set_len(HEADER_FILE_SIZE)
+                .context(|| "cannot restore the size of the store header".into())?;
+        }
         let current = self.committed;
         self.publish(current)
     }
@@ -1204,14 +1341,6 @@ impl Writer {
                 index_file(index_id),
             ),
         ];
-        for (from, to) in &moves {
-            fs::rename(built.join(from), self.dir.join(to))
-                .context(|| format!("cannot move the new {to} into place"))?;
-        }
-        if self.options.sync {
-            sync_dir(&self.dir)?;
-        }
-        failpoint::hit("vacuum-before-publish")?;
         next.generation = generation.into();
         next.index_id = index_id.into();
         next.index_capacity = built_header.index_capacity;
@@ -1219,7 +1348,28 @@ impl Writer {
         next.entry_count = built_header.entry_count;
         next.body_len = built_header.body_len;
         next.flags = 0.into();
-        self.publish(next)?;
+        let published = (|| {
+            for (from, to) in &moves {
+                fs::rename(built.join(from), self.dir.join(to))
+                    .context(|| format!("cannot move the new {to} into place"))?;
+            }
+            if self.options.sync {
+                sync_dir(&self.dir)?;
+            }
+            failpoint::hit("vacuum-before-publish")?;
+            self.publish(next)
+        })();
+        if let Err(e) = published {
+            if !self.header_uncertain {
+                // The old generation is still the store: the new one is only litter. (With
+                // the header uncertain it may be the store; the next writer decides.)
+                for (_, to) in &moves {
+                    let _ = fs::remove_file(self.dir.join(to));
+                }
+                let _ = fs::remove_dir_all(built);
+            }
+            return Err(e);
+        }
         failpoint::hit("vacuum-after-publish")?;
         // The new generation is the store. Everything below only tidies up.
         let _ = fs::remove_dir_all(built);
@@ -1297,10 +1447,21 @@ impl Writer {
     }
 }
 
+fn header_uncertain_error() -> Error {
+    Error::io(
+        "a failed write of the store header could not be undone; reopen the store",
+        io::Error::from_raw_os_error(libc::EIO),
+    )
+}
+
 /// Names of files that belong to some generation of a store (or are temporary), and so may
 /// be removed when the commit point does not name them.
 pub(crate) fn is_generation_file(name: &str) -> bool {
     if name.ends_with(".tmp") {
+        return true;
+    }
+    // A vacuum or repair killed while it created its temporary store (see `create_store`).
+    if name.starts_with(".vacuum.tmp.creating-") {
         return true;
     }
     let Some((stem, number)) = name.split_once('.') else {

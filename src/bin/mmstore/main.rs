@@ -20,10 +20,37 @@ pub fn version_string() -> &'static str {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    install_signal_handlers();
     let global = cli.global.clone();
     match cli.command.run(&global) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => report(&error),
+    }
+}
+
+/// Ctrl-C and SIGTERM ask the running command to stop: a writer aborts its batch (nothing of
+/// it is committed), `export-json -o` removes its temporary file, and the command fails with
+/// `Interrupted`, which becomes exit code 128 + signal. A second signal stops the process at
+/// once, for a command blocked where it does not look (reading stdin, waiting for the lock).
+fn install_signal_handlers() {
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicBool;
+
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    use signal_hook::flag;
+
+    let stopping = Arc::new(AtomicBool::new(false));
+    for signal in [SIGINT, SIGTERM] {
+        // Registered first, so that it sees `stopping` as the previous signal left it.
+        let installed =
+            flag::register_conditional_shutdown(signal, 128 + signal, Arc::clone(&stopping))
+                .and_then(|_| {
+                    flag::register_usize(signal, mmstore::interrupt::flag(), signal as usize)
+                })
+                .and_then(|_| flag::register(signal, Arc::clone(&stopping)));
+        if let Err(e) = installed {
+            ui::warn(&format!("cannot install the Ctrl-C handler: {e}"));
+        }
     }
 }
 

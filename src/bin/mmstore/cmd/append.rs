@@ -22,11 +22,11 @@ pub struct Args {
     pub store: PathBuf,
 
     /// The value to store (else the bytes of --file, else all of stdin)
-    #[arg(conflicts_with_all = ["file", "jsonl"])]
+    #[arg(conflicts_with_all = ["file", "jsonl"], allow_negative_numbers = true)]
     pub value: Option<String>,
 
     /// The record's key (default: its sequence number)
-    #[arg(long, conflicts_with = "jsonl")]
+    #[arg(long, conflicts_with = "jsonl", allow_negative_numbers = true)]
     pub key: Option<String>,
 
     /// Store the bytes of this file as the value
@@ -38,11 +38,13 @@ pub struct Args {
     pub jsonl: bool,
 
     /// With --jsonl: take each record's key from this top-level field (string or integer)
-    #[arg(long, value_name = "FIELD", requires = "jsonl")]
+    // `requires` alone is waived by clap when VALUE (which conflicts with --jsonl) is given,
+    // so the single-record arguments are named as conflicts too.
+    #[arg(long, value_name = "FIELD", requires = "jsonl", conflicts_with_all = ["value", "file", "key"])]
     pub key_field: Option<String>,
 
     /// With --jsonl: read this file instead of stdin ('-' for stdin)
-    #[arg(long, value_name = "PATH", requires = "jsonl")]
+    #[arg(long, value_name = "PATH", requires = "jsonl", conflicts_with_all = ["value", "file", "key"])]
     pub input: Option<PathBuf>,
 
     #[command(flatten)]

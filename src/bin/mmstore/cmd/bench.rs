@@ -81,9 +81,18 @@ pub struct Args {
     /// Seed of the file's bytes and of the random offsets (the same seed, the same work)
     #[arg(long, value_name = "N", default_value_t = bench::DEFAULT_SEED)]
     pub seed: u64,
+
+    /// Instead of the file benchmark: random gets of existing keys of STORE, through the
+    /// store's map (a real `get`: index probe, entry, value) and through pread of the same
+    /// value offsets (--ops keys, default 10000)
+    #[arg(long, value_name = "STORE")]
+    pub store: Option<PathBuf>,
 }
 
 pub fn run(args: Args, global: &Global) -> anyhow::Result<()> {
+    if let Some(store) = &args.store {
+        return run_store(store, &args, global);
+    }
     let params = Params {
         size: args.size,
         dir: args.dir.unwrap_or_else(std::env::temp_dir),
@@ -387,6 +396,149 @@ fn parse_size(text: &str) -> Result<u64, String> {
         ));
     }
     Ok(bytes)
+}
+
+/// `bench --store`: random gets of the store's own keys, three ways.
+fn run_store(path: &std::path::Path, args: &Args, global: &Global) -> anyhow::Result<()> {
+    use std::time::Instant;
+
+    let store = mmstore::Store::open(path)?;
+    let wanted = args.ops.unwrap_or(10_000).min(store.live_count()) as usize;
+    if wanted == 0 {
+        anyhow::bail!(mmstore::Error::bad_input(
+            "the store has no live records to get"
+        ));
+    }
+    // A seeded reservoir sample of live records: the same seed, the same keys.
+    let mut state = args.seed;
+    let mut next = move || {
+        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    };
+    let mut sample: Vec<(String, u64, u64)> = Vec::with_capacity(wanted);
+    let mut seen = 0u64;
+    for item in store.live_records(false) {
+        let (record, state) = item?;
+        if state != mmstore::State::Live {
+            continue;
+        }
+        let value_at = record.entry.offset() + record.entry.key_len() as u64;
+        let item = (record.key.to_string(), value_at, record.entry.value_len());
+        if sample.len() < wanted {
+            sample.push(item);
+        } else {
+            let j = next() % (seen + 1);
+            if (j as usize) < wanted {
+                sample[j as usize] = item;
+            }
+        }
+        seen += 1;
+    }
+    // Shuffle, so that the order of the gets is random too.
+    for i in (1..sample.len()).rev() {
+        let j = (next() % (i as u64 + 1)) as usize;
+        sample.swap(i, j);
+    }
+
+    // The map way: a real get, in a freshly opened store each repeat.
+    let mut get_seconds = Vec::new();
+    let mut latencies = Vec::with_capacity(sample.len() * args.repeat as usize);
+    let mut bytes = 0u64;
+    for _ in 0..args.repeat {
+        let fresh = mmstore::Store::open(path)?;
+        let started = Instant::now();
+        for (key, _, _) in &sample {
+            let t = Instant::now();
+            let record = fresh
+                .get(key)?
+                .ok_or_else(|| mmstore::Error::KeyNotFound { key: key.clone() })?;
+            bytes += std::hint::black_box(record.value).len() as u64;
+            latencies.push(t.elapsed().as_secs_f64() * 1e6);
+        }
+        get_seconds.push(started.elapsed().as_secs_f64());
+        mmstore::interrupt::check()?;
+    }
+    latencies.sort_by(f64::total_cmp);
+    get_seconds.sort_by(f64::total_cmp);
+    let percentile = |p: f64| latencies[((latencies.len() - 1) as f64 * p) as usize];
+    let get_median = get_seconds[get_seconds.len() / 2];
+
+    let ranges: Vec<(u64, u64)> = sample.iter().map(|(_, at, len)| (*at, *len)).collect();
+    let options = bench::RangeOptions {
+        repeat: args.repeat,
+        cold: args.cold,
+        advise: args.advise,
+    };
+    let stop = AtomicUsize::new(0);
+    let body = store.dir().join(store.body_file_name());
+    let report = bench::time_ranges(&body, &ranges, &options, &mut bench::NoProgress, &stop)?;
+    let pread = report
+        .results
+        .iter()
+        .find(|m| m.way == bench::Way::Pread)
+        .map(|m| m.seconds);
+
+    let n = sample.len() as f64;
+    let mut out = ui::stdout();
+    if args.json {
+        let json = serde_json::json!({
+            "params": {"store": path, "keys": sample.len(), "repeat": args.repeat, "cold": args.cold, "seed": args.seed},
+            "get": {
+                "way": "mmap-get",
+                "seconds": get_median,
+                "ops_per_s": n / get_median,
+                "p50_us": percentile(0.5),
+                "p99_us": percentile(0.99),
+                "ratio_vs_pread": pread.map(|p| p / get_median),
+            },
+            "ranges": report,
+        });
+        ui::write_line(&mut out, serde_json::to_string_pretty(&json)?.as_bytes())?;
+    } else {
+        let mut table = ui::table(&["way", "time", "ops/s", "p50", "p99", "vs pread"]);
+        let ratio = |s: f64| {
+            pread
+                .map(|p| format!("{:.2}x", p / s))
+                .unwrap_or_else(|| "-".into())
+        };
+        table.add_row(vec![
+            "get through the map (index + value)".to_string(),
+            seconds(get_median),
+            format!("{:.0}", n / get_median),
+            format!("{:.1} µs", percentile(0.5)),
+            format!("{:.1} µs", percentile(0.99)),
+            ratio(get_median),
+        ]);
+        for m in &report.results {
+            let way = match m.way.name() {
+                "pread" => "pread of the value".to_string(),
+                other => format!("{other} read of the value"),
+            };
+            table.add_row(vec![
+                way,
+                seconds(m.seconds),
+                format!("{:.0}", n / m.seconds),
+                m.p50_us
+                    .map(|v| format!("{v:.1} µs"))
+                    .unwrap_or_else(|| "-".into()),
+                m.p99_us
+                    .map(|v| format!("{v:.1} µs"))
+                    .unwrap_or_else(|| "-".into()),
+                ratio(m.seconds),
+            ]);
+        }
+        ui::write_line(
+            &mut out,
+            format!("{} random gets of {}:", sample.len(), path.display()).as_bytes(),
+        )?;
+        ui::write_line(&mut out, table.to_string().as_bytes())?;
+    }
+    std::io::Write::flush(&mut out)?;
+    let _ = (global, bytes);
+    Ok(())
 }
 
 #[cfg(test)]

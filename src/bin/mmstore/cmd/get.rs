@@ -11,6 +11,12 @@ use crate::ui;
 
 /// Print the value of one key (raw bytes), or envelopes for several
 #[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("wanted").required(true).multiple(true)
+    .args(["keys", "index", "keys_from"])))]
+// clap would put the required group before STORE; STORE always comes first.
+#[command(override_usage = "mmstore get [OPTIONS] <STORE> <KEY>...
+       mmstore get [OPTIONS] <STORE> --index <N>...
+       mmstore get [OPTIONS] <STORE> --keys-from <PATH>")]
 #[command(after_help = "EXAMPLES:
   mmstore get books b1
   mmstore get books b1 b2 b3            # JSON Lines envelopes
@@ -21,6 +27,7 @@ pub struct Args {
     pub store: PathBuf,
 
     /// Keys to look up
+    #[arg(allow_negative_numbers = true)]
     pub keys: Vec<String>,
 
     /// The N-th live record in append order (0-based; negative counts from the end); repeatable
@@ -36,14 +43,7 @@ pub struct Args {
     pub json: bool,
 }
 
-const RELEASE_EVERY: u64 = 4096;
-
 pub fn run(args: Args, _global: &Global) -> anyhow::Result<()> {
-    if args.keys.is_empty() && args.index.is_empty() && args.keys_from.is_none() {
-        anyhow::bail!(Error::bad_input(
-            "give a KEY, --index N or --keys-from PATH"
-        ));
-    }
     let store = Store::open(&args.store)?;
     let mut out = ui::stdout();
     let single = args.keys.len() == 1 && args.index.is_empty() && args.keys_from.is_none();
@@ -60,34 +60,35 @@ pub fn run(args: Args, _global: &Global) -> anyhow::Result<()> {
     let mut missing_count = 0u64;
     let mut buf = Vec::with_capacity(64 * 1024);
     let mut looked_up = 0u64;
-    let mut emit =
-        |store: &Store, record: Option<mmstore::Record<'_>>, asked: String| -> anyhow::Result<()> {
-            match record {
-                Some(record) => {
-                    buf.clear();
-                    mmstore::io::envelope::write_envelope(
-                        &mut buf,
-                        record.key,
-                        record.value,
-                        record.value_is_json(),
-                    );
-                    buf.push(b'\n');
-                    context_write(out.write_all(&buf))?;
-                }
-                None => {
-                    missing_count += 1;
-                    if missing.len() < 5 {
-                        missing.push(asked);
-                    }
+    let mut emit = |_store: &Store,
+                    record: Option<mmstore::Record<'_>>,
+                    asked: String|
+     -> anyhow::Result<()> {
+        match record {
+            Some(record) => {
+                buf.clear();
+                mmstore::io::envelope::write_envelope(
+                    &mut buf,
+                    record.key,
+                    record.value,
+                    record.value_is_json(),
+                );
+                buf.push(b'\n');
+                context_write(out.write_all(&buf))?;
+            }
+            None => {
+                missing_count += 1;
+                if missing.len() < 5 {
+                    missing.push(asked);
                 }
             }
-            looked_up += 1;
-            if looked_up.is_multiple_of(RELEASE_EVERY) {
-                mmstore::interrupt::check()?;
-                store.release_pages();
-            }
-            Ok(())
-        };
+        }
+        looked_up += 1;
+        if looked_up.is_multiple_of(4096) {
+            mmstore::interrupt::check()?;
+        }
+        Ok(())
+    };
     for key in &args.keys {
         emit(&store, store.get(key)?, format!("key {key:?}"))?;
     }

@@ -20,6 +20,7 @@ pub struct Args {
     pub store: PathBuf,
 
     /// The key whose value to locate
+    #[arg(allow_negative_numbers = true)]
     pub key: String,
 
     /// Print a JSON object: key, file, offset, len

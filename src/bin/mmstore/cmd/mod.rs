@@ -131,9 +131,9 @@ pub fn append_summary(global: &Global, summary: &mmstore::BatchSummary, started:
 
 /// An input named on the command line: a path, or `-` for stdin. Returns the reader and its
 /// size when known (for progress bars).
-pub fn open_input(path: &Path) -> anyhow::Result<(Box<dyn Read>, Option<u64>)> {
+pub fn open_input(path: &Path) -> anyhow::Result<(Box<dyn Read + Send>, Option<u64>)> {
     if path == Path::new("-") {
-        return Ok((Box::new(io::stdin().lock()), None));
+        return Ok((Box::new(io::stdin()), None));
     }
     let file =
         File::open(path).map_err(|e| Error::io(format!("cannot open {}", path.display()), e))?;
@@ -157,7 +157,7 @@ pub fn read_keys(path: &Path) -> anyhow::Result<KeyLines> {
 
 /// Iterator over the keys of a key file, with their line numbers.
 pub struct KeyLines {
-    reader: BufReader<Box<dyn Read>>,
+    reader: BufReader<Box<dyn Read + Send>>,
     line: u64,
     path: PathBuf,
 }

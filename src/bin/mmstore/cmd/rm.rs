@@ -11,6 +11,13 @@ use crate::ui;
 
 /// Delete records (tombstones; vacuum reclaims the bytes)
 #[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("wanted").required(true).multiple(true)
+    .args(["keys", "index", "keys_from", "all"])))]
+// clap would put the required group before STORE; STORE always comes first.
+#[command(override_usage = "mmstore rm [OPTIONS] <STORE> <KEY>...
+       mmstore rm [OPTIONS] <STORE> --index <N>...
+       mmstore rm [OPTIONS] <STORE> --keys-from <PATH>
+       mmstore rm [OPTIONS] <STORE> --all")]
 #[command(after_help = "EXAMPLES:
   mmstore rm books b1 b2
   mmstore rm books --index 0 --index -1
@@ -20,6 +27,7 @@ pub struct Args {
     pub store: PathBuf,
 
     /// Keys to delete
+    #[arg(allow_negative_numbers = true)]
     pub keys: Vec<String>,
 
     /// Delete the N-th live record (0-based; negative counts from the end); repeatable.
@@ -40,12 +48,10 @@ pub struct Args {
     pub missing_ok: bool,
 }
 
+/// Keys whose index slots are fetched ahead together.
+const PREFETCH: usize = 32;
+
 pub fn run(args: Args, global: &Global) -> anyhow::Result<()> {
-    if args.keys.is_empty() && args.index.is_empty() && args.keys_from.is_none() && !args.all {
-        anyhow::bail!(Error::bad_input(
-            "give a KEY, --index N, --keys-from PATH or --all"
-        ));
-    }
     let started = Instant::now();
     let mut writer = open_writer(&args.store, global, false)?;
     // Indexes name records of the state before this command: resolve them all first.
@@ -91,12 +97,24 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<()> {
             delete(w, key)?;
         }
         if let Some(keys) = key_file {
-            for (n, key) in keys.enumerate() {
-                let key = key.map_err(|e| match e.downcast::<Error>() {
-                    Ok(e) => e,
-                    Err(e) => Error::bad_input(format!("line {}: {e}", n + 1)),
-                })?;
-                delete(w, &key)?;
+            // Keys go in small groups whose index slots are fetched together, so that the
+            // random accesses overlap.
+            let mut group: Vec<String> = Vec::with_capacity(PREFETCH);
+            let mut keys = keys.enumerate().peekable();
+            while keys.peek().is_some() {
+                group.clear();
+                for (n, key) in keys.by_ref().take(PREFETCH) {
+                    group.push(key.map_err(|e| match e.downcast::<Error>() {
+                        Ok(e) => e,
+                        Err(e) => Error::bad_input(format!("line {}: {e}", n + 1)),
+                    })?);
+                }
+                for key in &group {
+                    w.prefetch(key.as_bytes());
+                }
+                for key in &group {
+                    delete(w, key)?;
+                }
             }
         }
         Ok(missing)
