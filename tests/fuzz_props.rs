@@ -466,6 +466,27 @@ fn check_reports_an_index_slot_with_tag_bits_but_no_entry() {
     );
 }
 
+/// open_and_check, input `[255, 107, 117, 112, 108, 226, 141, 141, 141, 58]`: a header slot
+/// with an entry count out of range (resealed), then one byte of it damaged. The one-byte
+/// correction found the slot, `check --repair` took it for a newer commit point to restore,
+/// and overflowed sizing its lookup table. A corrected slot must now also pass the range
+/// checks to count as a commit point.
+#[test]
+fn a_damaged_header_slot_whose_correction_is_out_of_range_is_not_restored() {
+    let data = [255, 107, 117, 112, 108, 226, 141, 141, 141, 58];
+    harness::store_case_from_bytes(&data);
+    let (seed, _, edits) = harness::decode_store_case(&data);
+    let store = damaged(SEED_NAMES[seed % SEED_NAMES.len()], &edits);
+    let repaired = mmstore::store::check::repair(store.path(), harness::OPTIONS, false);
+    assert!(
+        !repaired
+            .iter()
+            .flat_map(|r| &r.actions)
+            .any(|a| a.contains("restored header slot")),
+        "{repaired:?}"
+    );
+}
+
 #[test]
 fn the_flags_of_a_store_case_are_the_ones_the_fuzz_target_decodes() {
     // The reproducers above pass raw fuzz inputs; their meaning depends on this layout.

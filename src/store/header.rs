@@ -180,9 +180,10 @@ pub fn slot_problem(slot: &HeaderSlot) -> Option<String> {
 fn classify(bytes: &[u8; HEADER_SLOT_SIZE]) -> SlotState {
     match classify_exact(bytes) {
         SlotState::Valid(slot) => SlotState::Valid(slot),
+        // A corrected slot whose values are out of range is no commit point to restore.
         other => match correct_one_byte(bytes) {
-            Some(slot) => SlotState::Damaged(Box::new(slot)),
-            None => other,
+            Some(slot) if slot_problem(&slot).is_none() => SlotState::Damaged(Box::new(slot)),
+            _ => other,
         },
     }
 }
