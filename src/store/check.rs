@@ -20,7 +20,7 @@ use super::format::{
 use super::header::{SlotState, read_header};
 use super::index;
 use super::map::Map;
-use super::reader::{State, Store, check_store_dir, entry_problem, open_store_file};
+use super::reader::{Store, check_store_dir, entry_problem, open_store_file};
 use super::vacuum::VACUUM_DIR;
 use super::writer::{Counts, OnDuplicate, Recovery, WriteOptions, Writer, create_store};
 use crate::error::{Error, IoContext, Result};
@@ -568,6 +568,13 @@ fn check_index(files: &Lenient, c: &mut Checker) {
         if i % STOP_EVERY == 0 && crate::interrupt::requested().is_some() {
             return;
         }
+        if i + 16 < entries {
+            // Start the random load of a later entry's slot now, so the misses overlap.
+            let ahead = files.entry(i + 16).key_hash.get();
+            index
+                .map
+                .prefetch(index::home(ahead, index.capacity) as usize * 8);
+        }
         let entry = files.entry(i);
         let hash32 = entry.key_hash.get();
         let wanted = index::slot(hash32, i);
@@ -597,8 +604,10 @@ fn check_index(files: &Lenient, c: &mut Checker) {
         {
             return;
         }
-        if i % (1 << 20) == 0 {
+        if i % (1 << 16) == 0 {
+            // Probes touch the index anywhere; the table is read in order.
             index.map.release(0, index.map.len());
+            files.lookup.release(0, i as usize * ENTRY_SIZE);
         }
     }
 }
@@ -630,42 +639,35 @@ fn check_counts(dir: &Path, files: &Lenient, c: &mut Checker) -> Result<()> {
 /// Counts what the table holds, through the index.
 fn recount(dir: &Path) -> Result<Counts> {
     let store = Store::open(dir)?;
+    // Which records are dead comes from the table itself (the tombstones and the records
+    // flagged as replacing), never from the header's counts, which are what is checked.
+    let dead = store.dead_entries()?;
     let mut counts = Counts::default();
-    let mut tombstones = false;
+    let mut hidden = 0u64;
     for i in 0..store.entry_count() {
-        if store.raw_entry(i).flags()
-            & (super::format::FLAG_TOMBSTONE | super::format::FLAG_REPLACES)
-            != 0
-        {
-            tombstones = true;
-            break;
-        }
-    }
-    for i in 0..store.entry_count() {
-        let record = store.record_at(i, false)?;
-        if record.entry.is_tombstone() {
+        let entry = store.raw_entry(i);
+        if entry.is_tombstone() {
+            counts.deleted += 1;
             continue;
         }
-        let state = if tombstones {
-            store.state_of(i, record.key)?
-        } else {
-            State::Live
-        };
-        let bytes = record.entry.record_len();
-        match state {
-            State::Live => {
-                counts.live += 1;
-                counts.live_bytes += bytes;
-            }
-            State::Deleted => {
-                counts.deleted += 1;
-                counts.dead_bytes += bytes;
-            }
-            State::Replaced => {
-                counts.replaced += 1;
-                counts.dead_bytes += bytes;
-            }
+        if entry.flags() & super::format::FLAG_REPLACES != 0 {
+            counts.replaced += 1;
         }
+        if dead.contains(i) {
+            hidden += 1;
+            counts.dead_bytes += entry.record_len();
+        } else {
+            counts.live += 1;
+            counts.live_bytes += entry.record_len();
+        }
+        if i % (1 << 16) == 0 {
+            store.release_pages();
+        }
+    }
+    if hidden != counts.deleted + counts.replaced {
+        // A tombstone or replacement whose hidden record cannot be found: the table does
+        // not add up, and the header cannot agree with it.
+        counts.live = u64::MAX;
     }
     Ok(counts)
 }
