@@ -101,7 +101,7 @@ pub struct Store {
 }
 
 /// The resident-set budget of random reads (many `get`s): see [`RssGuard`].
-pub const RANDOM_READ_BUDGET: u64 = 40 << 20;
+pub const RANDOM_READ_BUDGET: u64 = 36 << 20;
 
 #[derive(Debug)]
 pub(crate) struct IndexMap {
