@@ -596,7 +596,11 @@ fn a_damaged_newest_header_slot_is_reported_writers_refuse_and_repair_restores_i
     flip_byte(&store.join("header"), slot_offset(newest) + 200);
     let checked = check(&store);
     assert_eq!(checked.code(), Some(4), "{}", checked.describe());
-    assert!(checked.stdout_text().contains("damaged"), "{}", checked.describe());
+    assert!(
+        checked.stdout_text().contains("damaged"),
+        "{}",
+        checked.describe()
+    );
     // A writer would take the older commit point and drop the newest commit's records as an
     // uncommitted tail: it refuses instead.
     let append = run(

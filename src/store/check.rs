@@ -198,8 +198,23 @@ fn check_header_and_files(dir: &Path, c: &mut Checker) -> Result<Option<Lenient>
     let other_offset = super::format::HEADER_SLOT_OFFSETS[other];
     match &read.slots[other] {
         SlotState::Valid(_) => {}
-        SlotState::BadChecksum => {
-            let seq = u64::from_le_bytes(read.raw[other][16..24].try_into().expect("8 bytes"));
+        SlotState::Damaged(_) if read.damaged_newer().is_some() => {
+            let slot = read.damaged_newer().expect("checked");
+            c.problem(
+                Part::Header,
+                HEADER_FILE,
+                other_offset,
+                None,
+                None,
+                format!(
+                    "header slot {other} holds commit {}, newer than commit {} in force, but one of its bytes is damaged; readers see the older commit until `mmstore check --repair` restores it",
+                    slot.commit_seq.get(),
+                    header.commit_seq.get()
+                ),
+            );
+        }
+        SlotState::BadChecksum | SlotState::Damaged(_) => {
+            let seq = read.raw_seq(other);
             if seq > header.commit_seq.get() {
                 c.report.notes.push(format!(
                     "header slot {other} holds a torn write of an uncommitted header (a crash); the commit point in slot {} is intact",
@@ -215,18 +230,6 @@ fn check_header_and_files(dir: &Path, c: &mut Checker) -> Result<Option<Lenient>
                     format!("header slot {other} fails its checksum"),
                 );
             }
-        }
-        SlotState::Damaged(slot) => {
-            let what = if slot.commit_seq.get() > header.commit_seq.get() {
-                format!(
-                    "header slot {other} holds commit {}, newer than commit {} in force, but one of its bytes is damaged; readers see the older commit until `mmstore check --repair` restores it",
-                    slot.commit_seq.get(),
-                    header.commit_seq.get()
-                )
-            } else {
-                format!("header slot {other} has a damaged byte")
-            };
-            c.problem(Part::Header, HEADER_FILE, other_offset, None, None, what);
         }
         SlotState::BadMagic => {
             c.problem(
@@ -452,7 +455,7 @@ fn check_entries(files: &Lenient, c: &mut Checker, progress: &mut dyn FnMut(u64,
             } else {
                 &body[start + entry.key_len()..entry.end() as usize]
             };
-            if record_crc(key_bytes, value) != entry.crc32.get() {
+            if record_crc(key_bytes, value, entry.is_json()) != entry.crc32.get() {
                 c.problem(
                     Part::Record,
                     &body_name,
@@ -755,7 +758,7 @@ fn readable<'a>(entry: &Entry, body: &'a [u8]) -> (bool, Option<&'a str>) {
         } else {
             &body[key_end as usize..entry.end() as usize]
         };
-        record_crc(key_bytes, value) == entry.crc32.get()
+        record_crc(key_bytes, value, entry.is_json()) == entry.crc32.get()
     };
     let hash_matches = key_hash32(key_bytes) == entry.key_hash.get();
     (intact, key.filter(|_| intact || hash_matches))
@@ -771,31 +774,35 @@ fn key_hash32_str(key: &str) -> u32 {
 fn restore_damaged_header(dir: &Path, options: WriteOptions) -> Result<Option<String>> {
     check_store_dir(dir)?;
     let _lock = super::lock::WriterLock::acquire(dir, options.wait)?;
-    let file = open_store_file(dir, HEADER_FILE, true).map_err(|e| super::reader::open_error(dir, HEADER_FILE, e))?;
+    let file = open_store_file(dir, HEADER_FILE, true)
+        .map_err(|e| super::reader::open_error(dir, HEADER_FILE, e))?;
     let read = match read_header(&file, dir) {
         Ok(read) => read,
         Err(_) => return Ok(None),
     };
-    let current = *read.slot();
     let other = 1 - read.current;
-    let SlotState::Damaged(damaged) = &read.slots[other] else { return Ok(None) };
-    let mut slot = **damaged;
-    let seq = slot.commit_seq.get();
-    if seq <= current.commit_seq.get() {
+    let Some(damaged) = read.damaged_newer() else {
         return Ok(None);
-    }
-    let covered = |name: String, len: u64| {
-        std::fs::metadata(dir.join(name)).is_ok_and(|m| m.len() >= len)
     };
+    let mut slot = *damaged;
+    let seq = slot.commit_seq.get();
+    let covered =
+        |name: String, len: u64| std::fs::metadata(dir.join(name)).is_ok_and(|m| m.len() >= len);
     let index_len = slot.index_capacity.get().saturating_mul(8);
     let whole = covered(body_file(slot.generation.get()), slot.body_len.get())
-        && covered(lookup_file(slot.generation.get()), slot.entry_count.get() * ENTRY_SIZE as u64)
-        && std::fs::metadata(dir.join(index_file(slot.index_id.get()))).is_ok_and(|m| m.len() == index_len);
+        && covered(
+            lookup_file(slot.generation.get()),
+            slot.entry_count.get() * ENTRY_SIZE as u64,
+        )
+        && std::fs::metadata(dir.join(index_file(slot.index_id.get())))
+            .is_ok_and(|m| m.len() == index_len);
     if !whole {
         return Ok(None);
     }
     super::header::write_slot(&file, other, &mut slot, options.sync)?;
-    Ok(Some(format!("restored header slot {other} (commit {seq}) from its one damaged byte")))
+    Ok(Some(format!(
+        "restored header slot {other} (commit {seq}) from its one damaged byte"
+    )))
 }
 
 /// Replays every readable entry into a new generation: good records are appended (a later

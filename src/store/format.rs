@@ -46,7 +46,7 @@
 //! | 0      | 8    | offset_and_key_len    | body offset (low 48 bits), key length (high 16) |
 //! | 8      | 8    | value_len_and_flags   | value length (low 48 bits), flags (high 16)  |
 //! | 16     | 4    | key_hash              | low 32 bits of XXH3-64 of the key bytes     |
-//! | 20     | 4    | crc32                 | CRC32 of key bytes then value bytes         |
+//! | 20     | 4    | crc32                 | CRC32 of key, value, and 0x01 if json flag  |
 
 use zerocopy::little_endian::{U32, U64};
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
@@ -217,11 +217,15 @@ pub fn key_hash32(key: &[u8]) -> u32 {
     key_hash(key) as u32
 }
 
-/// CRC32 of a record: key bytes then value bytes.
-pub fn record_crc(key: &[u8], value: &[u8]) -> u32 {
+/// CRC32 of a record: key bytes, value bytes, then one byte `0x01` when the value is flagged
+/// as JSON, so that a flipped flag (which decides how export embeds the value) is caught too.
+pub fn record_crc(key: &[u8], value: &[u8], is_json: bool) -> u32 {
     let mut hasher = crc32fast::Hasher::new();
     hasher.update(key);
     hasher.update(value);
+    if is_json {
+        hasher.update(&[1]);
+    }
     hasher.finalize()
 }
 

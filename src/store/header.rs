@@ -44,6 +44,27 @@ pub struct HeaderRead {
 }
 
 impl HeaderRead {
+    /// The sequence number as written in slot `which`, whether or not the slot is valid.
+    pub fn raw_seq(&self, which: usize) -> u64 {
+        u64::from_le_bytes(self.raw[which][16..24].try_into().expect("8 bytes"))
+    }
+
+    /// The other slot, when it holds a newer commit than the one in force with one damaged
+    /// byte (the byte put back; its sequence number itself intact). A torn write of the slot
+    /// being written at a crash is not this: it differs from any valid slot in many bytes.
+    pub fn damaged_newer(&self) -> Option<&HeaderSlot> {
+        let other = 1 - self.current;
+        match &self.slots[other] {
+            SlotState::Damaged(slot)
+                if slot.commit_seq.get() == self.raw_seq(other)
+                    && slot.commit_seq.get() > self.slot().commit_seq.get() =>
+            {
+                Some(slot)
+            }
+            _ => None,
+        }
+    }
+
     pub fn slot(&self) -> &HeaderSlot {
         match &self.slots[self.current] {
             SlotState::Valid(slot) => slot,
@@ -120,7 +141,11 @@ fn correct_one_byte(bytes: &[u8; HEADER_SLOT_SIZE]) -> Option<HeaderSlot> {
     // The damaged byte may be in the stored checksum itself.
     let content_crc = crc32fast::hash(&bytes[..248]);
     let stored = u32::from_le_bytes(bytes[248..252].try_into().expect("4 bytes"));
-    let differing = (content_crc ^ stored).to_le_bytes().iter().filter(|b| **b != 0).count();
+    let differing = (content_crc ^ stored)
+        .to_le_bytes()
+        .iter()
+        .filter(|b| **b != 0)
+        .count();
     if differing == 1 {
         candidate[248..252].copy_from_slice(&content_crc.to_le_bytes());
         if let SlotState::Valid(slot) = classify_exact(&candidate) {

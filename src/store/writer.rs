@@ -26,7 +26,7 @@ use super::format::{
     HEADER_FLAG_INDEX_DIRTY, HEADER_SLOT_SIZE, HeaderSlot, LOCK_FILE, MAX_OFFSET, body_file,
     index_file, key_hash, lookup_file, record_crc,
 };
-use super::header::{self, SlotState, read_header};
+use super::header::{self, read_header};
 use super::index::{self, Slots};
 use super::lock::WriterLock;
 use super::map::{Map, MapMut, RssGuard, allocate};
@@ -339,9 +339,7 @@ impl Writer {
             .map_err(|e| open_error(&dir, HEADER_FILE, e))?;
         let header_read = read_header(&header_file, &dir)?;
         let committed = *header_read.slot();
-        if let SlotState::Damaged(newer) = &header_read.slots[1 - header_read.current]
-            && newer.commit_seq.get() > committed.commit_seq.get()
-        {
+        if let Some(newer) = header_read.damaged_newer() {
             // The newest commit point has a damaged byte. Writing now would drop what it
             // commits as if it were an uncommitted tail; repair can put the byte back.
             return Err(Error::corrupt(
@@ -484,7 +482,7 @@ impl Writer {
                 self.flush_body()?;
             }
         }
-        let crc = record_crc(key.as_bytes(), value);
+        let crc = record_crc(key.as_bytes(), value, value_is_json);
         self.finish_put(
             key,
             offset,
@@ -571,6 +569,9 @@ impl Writer {
         }
         let is_json = checker.plausible()
             && self.value_on_disk_is_json(offset + key.len() as u64, value_len)?;
+        if is_json {
+            crc.update(&[1]);
+        }
         self.finish_put(key, offset, value_len, is_json, crc.finalize(), previous)
     }
 
@@ -665,7 +666,7 @@ impl Writer {
     /// Appends a tombstone for `old`, whose key (already compared equal) is `key`.
     fn tombstone(&mut self, old: Entry, key: &[u8]) -> Result<()> {
         // A tombstone reuses the key bytes of the record it deletes; its checksum covers them.
-        let crc = record_crc(key, &[]);
+        let crc = record_crc(key, &[], false);
         let entry = Entry::new(
             old.offset(),
             old.key_len(),

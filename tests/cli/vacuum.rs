@@ -272,3 +272,21 @@ fn repair_rebuilds_a_damaged_index() {
     assert_eq!(get(&store, "k8"), br#"{"id":"k8","n":8}"#);
     assert_eq!(get_code(&store, "k3"), 1);
 }
+
+#[test]
+fn check_catches_a_flipped_json_flag_and_export_never_embeds_a_non_json_value() {
+    let scratch = Scratch::new();
+    let store = scratch.store();
+    create(&store);
+    append(&store, "plain", "plain text");
+    // Entry 0's flags are the high 16 bits of its second word: byte 14 of the entry.
+    let lookup = store.join("lookup.0");
+    let mut bytes = std::fs::read(&lookup).unwrap();
+    bytes[14] ^= 0x02;
+    std::fs::write(&lookup, bytes).unwrap();
+    let out = run(&["check", p(&store)]);
+    assert_exit(&out, 4);
+    assert!(stdout(&out).contains("checksum"), "{}", stdout(&out));
+    fails(&run(&["export-json", p(&store)]), 4);
+    fails(&run(&["get", p(&store), "plain"]), 4);
+}
