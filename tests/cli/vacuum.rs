@@ -290,3 +290,18 @@ fn check_catches_a_flipped_json_flag_and_export_never_embeds_a_non_json_value() 
     fails(&run(&["export-json", p(&store)]), 4);
     fails(&run(&["get", p(&store), "plain"]), 4);
 }
+
+#[test]
+fn vacuum_of_a_store_with_a_damaged_record_exits_4_and_changes_nothing() {
+    let scratch = Scratch::new();
+    let store = churned(&scratch);
+    flip_value_byte(&store, "k20");
+    let before = store_files(&store);
+    let out = run(&["vacuum", p(&store)]);
+    fails(&out, 4);
+    assert!(
+        store_files(&store) == before,
+        "vacuum changed the store's files"
+    );
+    assert!(!store.join("vacuum.tmp").exists());
+}
