@@ -11,7 +11,9 @@ use zerocopy::{FromBytes, FromZeros, IntoBytes};
 
 use super::format::{
     FORMAT_VERSION, HEADER_FILE, HEADER_SLOT_OFFSETS, HEADER_SLOT_SIZE, HeaderSlot, MAGIC,
+    MAX_OFFSET,
 };
+use super::index;
 use crate::error::{Error, IoContext, Result};
 
 /// What one slot of the header holds.
@@ -116,11 +118,63 @@ pub fn read_header(file: &File, dir: &Path) -> Result<HeaderRead> {
             }
         });
     };
-    Ok(HeaderRead {
+    let read = HeaderRead {
         slots,
         raw,
         current,
-    })
+    };
+    if let Some(what) = slot_problem(read.slot()) {
+        return Err(Error::corrupt(
+            HEADER_FILE,
+            HEADER_SLOT_OFFSETS[current],
+            format!("header slot {current}: {what}"),
+        ));
+    }
+    Ok(read)
+}
+
+/// Why a slot whose checksum holds still cannot be a commit point, or `None`. The checksum
+/// only proves that the slot was written whole; these bounds keep a damaged-then-resealed or
+/// hostile slot from driving the counters of readers and writers past what they can hold
+/// (an overflowing `commit_seq` would even make the next commit lose to the previous one).
+/// Counts that are merely wrong (more live records than entries, say) pass: `check` reports
+/// them and `check --repair` recounts them. Each test is constant-time: opening never scans.
+pub fn slot_problem(slot: &HeaderSlot) -> Option<String> {
+    /// Far beyond any count a store reaches, far below where adding to it overflows.
+    const COUNTER_LIMIT: u64 = 1 << 62;
+    let entries = slot.entry_count.get();
+    let capacity = slot.index_capacity.get();
+    let used = slot.index_used.get();
+    let counters = [
+        ("commit sequence", slot.commit_seq.get()),
+        ("generation", slot.generation.get()),
+        ("index id", slot.index_id.get()),
+        ("next sequence number", slot.next_seq.get()),
+        ("live count", slot.live_count.get()),
+        ("deleted count", slot.deleted_count.get()),
+        ("replaced count", slot.replaced_count.get()),
+        ("live bytes", slot.live_bytes.get()),
+        ("dead bytes", slot.dead_bytes.get()),
+    ];
+    if let Some((name, value)) = counters.iter().find(|(_, v)| *v >= COUNTER_LIMIT) {
+        return Some(format!("{name} {value} is out of range"));
+    }
+    if entries > index::MAX_ENTRIES {
+        return Some(format!("entry count {entries} is out of range"));
+    }
+    if slot.body_len.get() > MAX_OFFSET {
+        return Some(format!(
+            "body length {} is out of range",
+            slot.body_len.get()
+        ));
+    }
+    if !index::valid_capacity(capacity) {
+        return Some(format!("index capacity {capacity} is not valid"));
+    }
+    if used > capacity {
+        return Some(format!("{used} index slots used of {capacity}"));
+    }
+    None
 }
 
 fn classify(bytes: &[u8; HEADER_SLOT_SIZE]) -> SlotState {

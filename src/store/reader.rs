@@ -327,7 +327,8 @@ impl Store {
         if i >= self.entry_count() {
             return Err(Error::corrupt(
                 self.lookup_file_name(),
-                i * ENTRY_SIZE as u64,
+                // A damaged header's live count can send `nth_live` far past the table.
+                i.saturating_mul(ENTRY_SIZE as u64),
                 "entry out of range",
             ));
         }
@@ -610,6 +611,11 @@ impl<'a> Iterator for Records<'a> {
     type Item = Result<(Record<'a>, State)>;
 
     fn next(&mut self) -> Option<Self::Item> {
+        // Also ends the iteration after a failure to find the dead entries, which would
+        // otherwise be tried, and fail, again on every call.
+        if self.next >= self.store.entry_count() {
+            return None;
+        }
         if self.dead.is_none() && !self.store.all_live() {
             match self.store.dead_entries() {
                 Ok(dead) => self.dead = Some(dead),

@@ -44,8 +44,13 @@ pub fn predicted_size(store: &Store) -> Result<u64> {
 
 /// Bytes of the generation files a vacuum writes.
 fn generation_size(store: &Store) -> u64 {
-    let live = store.live_count();
-    store.stats().live_bytes + live * ENTRY_SIZE as u64 + index::capacity_for(live) * 8
+    // The header's counts, bounded by what the files hold: counts a damaged header gets
+    // wrong must not overflow here, nor make a vacuum ask for more space than exists (the
+    // vacuum then finds the disagreement and reports the store as corrupt).
+    let stats = store.stats();
+    let live = stats.live.min(stats.entries);
+    let live_bytes = stats.live_bytes.min(stats.body_len);
+    live_bytes + live * ENTRY_SIZE as u64 + index::capacity_for(live) * 8
 }
 
 fn total_size(dir: &Path) -> Result<u64> {
@@ -136,7 +141,8 @@ fn build(
             ..options
         },
     )?;
-    target.reserve(store.live_count())?;
+    // A damaged header can claim any live count; the table holds at most its entries.
+    target.reserve(store.live_count().min(store.entry_count()))?;
     let total = store.stats().body_len;
     let mut last = 0u64;
     let result = (|| {

@@ -626,11 +626,9 @@ impl Writer {
         let hash = key_hash(key.as_bytes());
         let mut flags = if is_json { FLAG_JSON } else { 0 };
         let outcome = if let Some((_, old)) = previous {
+            self.retire(&old)?;
             flags |= FLAG_REPLACES;
             self.batch.replaced += 1;
-            self.batch.live -= 1;
-            self.batch.live_bytes -= old.record_len();
-            self.batch.dead_bytes += old.record_len();
             self.batch.summary.replaced += 1;
             PutOutcome::Replaced
         } else {
@@ -675,12 +673,30 @@ impl Writer {
             old.key_hash.get(),
             crc,
         );
+        self.retire(&old)?;
         self.push_entry(entry, old.key_hash.get())?;
         self.batch.deleted += 1;
-        self.batch.live -= 1;
-        self.batch.live_bytes -= old.record_len();
-        self.batch.dead_bytes += old.record_len();
         self.batch.summary.deleted += 1;
+        Ok(())
+    }
+
+    /// Moves the live record `old` from the live counts to the dead ones. The counts start
+    /// from the header's, which a damaged store can get wrong even behind a valid checksum:
+    /// a count that would drop below zero is corruption to report, not a reason to panic.
+    fn retire(&mut self, old: &Entry) -> Result<()> {
+        let live = self.batch.live.checked_sub(1);
+        let live_bytes = self.batch.live_bytes.checked_sub(old.record_len());
+        let (Some(live), Some(live_bytes)) = (live, live_bytes) else {
+            return Err(Error::corrupt(
+                HEADER_FILE,
+                super::format::HEADER_SLOT_OFFSETS[self.current_slot],
+                "the header's record counts disagree with the lookup table \
+                 (`mmstore check --repair` recounts them)",
+            ));
+        };
+        self.batch.live = live;
+        self.batch.live_bytes = live_bytes;
+        self.batch.dead_bytes += old.record_len();
         Ok(())
     }
 
@@ -867,7 +883,9 @@ impl Writer {
     /// of known size does not grow the table step by step.
     pub fn reserve(&mut self, additional: u64) -> Result<()> {
         self.begin();
-        let capacity = index::capacity_for(self.batch.index_used.saturating_add(additional));
+        // No larger than the largest table the format allows, however much is asked for.
+        let capacity =
+            index::capacity_for(self.batch.index_used.saturating_add(additional)).min(1 << 40);
         if capacity > self.index.capacity {
             self.grow_index(capacity)?;
         }
