@@ -435,6 +435,37 @@ fn check_reports_a_record_that_a_scan_lists_as_live_but_a_lookup_does_not_find()
     );
 }
 
+/// open_and_check, input `[39, 0, 141, 98, 111, 100, 121, 46, 48, 255, 91]`: one bit set in
+/// the tag of an empty index slot. A reader's probe takes a slot naming no entry for an empty
+/// one and stops there, but the writer placed new slots only in all-zero ones, past it, where
+/// no lookup could find them; and `check` walked past it too and passed the store. `check`
+/// now reports such a slot, and the writer fills it as the empty slot it is for readers.
+#[test]
+fn check_reports_an_index_slot_with_tag_bits_but_no_entry() {
+    harness::store_case_from_bytes(&[39, 0, 141, 98, 111, 100, 121, 46, 48, 255, 91]);
+    let index = file_number("grown", "index.1");
+    let edits = [Edit::Overwrite {
+        file: index,
+        offset: 11405,
+        bytes: vec![0x80],
+    }];
+    let store = damaged("grown", &edits);
+    let report = mmstore::store::check::check(
+        store.path(),
+        mmstore::store::check::CheckOptions::default(),
+        &mut |_, _| {},
+    )
+    .expect("check runs");
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.what.contains("names no entry")),
+        "{:?}",
+        report.problems
+    );
+}
+
 #[test]
 fn the_flags_of_a_store_case_are_the_ones_the_fuzz_target_decodes() {
     // The reproducers above pass raw fuzz inputs; their meaning depends on this layout.

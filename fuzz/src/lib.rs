@@ -634,7 +634,7 @@ fn write_some(dir: &Path, clean: bool) {
         assert!(!clean, "rm --all on a store that checks clean fails: {e}");
     }
     match writer.abort() {
-        Ok(()) if clean => assert_eq!(snapshot(dir), found, "an aborted batch left traces"),
+        Ok(()) if clean => assert_same_files(&found, &snapshot(dir), "an aborted batch"),
         Ok(()) => {}
         Err(e) => {
             expect_store_error(&e, "Writer::abort");
@@ -766,14 +766,41 @@ fn import_case(
             );
             writer.abort().expect("abort the failed batch");
             drop(writer);
-            assert_eq!(
-                snapshot(dir),
-                before,
-                "a failed import changed the store's files ({e})"
-            );
+            assert_same_files(&before, &snapshot(dir), &format!("a failed import ({e})"));
             None
         }
     }
+}
+
+/// Fails, naming each file and the first byte that differs, unless `after` is `before`.
+fn assert_same_files(
+    before: &BTreeMap<String, Vec<u8>>,
+    after: &BTreeMap<String, Vec<u8>>,
+    what: &str,
+) {
+    let mut differences = Vec::new();
+    for name in before
+        .keys()
+        .chain(after.keys().filter(|n| !before.contains_key(*n)))
+    {
+        match (before.get(name), after.get(name)) {
+            (Some(b), Some(a)) if a == b => {}
+            (Some(b), Some(a)) => {
+                let at = b.iter().zip(a).position(|(x, y)| x != y);
+                differences.push(format!(
+                    "{name}: {} -> {} bytes, first difference at {at:?}",
+                    b.len(),
+                    a.len()
+                ));
+            }
+            (Some(_), None) => differences.push(format!("{name}: removed")),
+            (None, _) => differences.push(format!("{name}: created")),
+        }
+    }
+    assert!(
+        differences.is_empty(),
+        "{what} changed the store's files: {differences:?}"
+    );
 }
 
 /// A record an import appended.

@@ -1621,7 +1621,8 @@ fn insert_slot(index: &mut IndexMut, hash32: u32, i: u64) -> Result<()> {
     let mask = index.capacity - 1;
     let mut at = index::home(hash32, index.capacity);
     for _ in 0..index.capacity {
-        if index.map.load_u64(at as usize) == 0 {
+        // Empty as a reader's probe sees it (which stops there), not only all zeros.
+        if index::slot_entry(index.map.load_u64(at as usize)).is_none() {
             index.map.store_u64(at as usize, index::slot(hash32, i));
             return Ok(());
         }
