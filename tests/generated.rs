@@ -135,3 +135,46 @@ fn bash_completion_offers_the_flags_of_get() {
         );
     }
 }
+
+#[test]
+fn output_to_a_pipe_has_no_escape_codes_even_for_tables_and_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s");
+    let run = |args: &[&str]| {
+        Command::new(BIN)
+            .args(args)
+            .env_remove("NO_COLOR")
+            .output()
+            .unwrap()
+    };
+    let s = store.to_str().unwrap();
+    assert!(run(&["create", s]).status.success());
+    assert!(run(&["append", s, "--key", "k", "v"]).status.success());
+    for args in [
+        vec!["ls", s, "-l", "--deleted"],
+        vec!["info", s],
+        vec!["check", s],
+        vec!["get", s, "missing"],
+        vec!["vacuum", s, "--dry-run"],
+        vec!["--help"],
+    ] {
+        let out = run(&args);
+        for stream in [&out.stdout, &out.stderr] {
+            assert!(
+                !stream.contains(&0x1b),
+                "{args:?} wrote an escape code: {}",
+                String::from_utf8_lossy(stream)
+            );
+        }
+    }
+}
+
+#[test]
+fn version_names_the_store_format() {
+    let out = Command::new(BIN).arg("--version").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(env!("CARGO_PKG_VERSION")) && text.contains("store format version 1"),
+        "{text}"
+    );
+}

@@ -180,29 +180,15 @@ fn import_lines(
     on_duplicate: OnDuplicate,
     skipped_lines: u64,
 ) -> Result<BatchSummary> {
-    let mut line = Vec::with_capacity(64 * 1024);
-    let mut number = skipped_lines;
-    loop {
-        line.clear();
-        let n = input
-            .read_until(b'\n', &mut line)
-            .map_err(|e| Error::io("cannot read the input", e))?;
-        if n == 0 {
-            break;
-        }
-        number += 1;
-        let text = super::trim_ascii(&line);
-        if text.is_empty() {
-            continue;
-        }
+    super::for_each_line(input, skipped_lines, |number, text, _| {
         let envelope: Envelope = serde_json::from_slice(text).map_err(|e| {
             Error::bad_input_at(
                 number,
                 format!("not an envelope: {}", super::jsonl::json_error(&e)),
             )
         })?;
-        store_envelope(writer, &envelope, on_duplicate).map_err(|e| e.at_line(number))?;
-    }
+        store_envelope(writer, &envelope, on_duplicate).map_err(|e| e.at_line(number))
+    })?;
     Ok(writer.summary())
 }
 

@@ -33,21 +33,7 @@ fn parse(
     sink: &mut dyn super::Sink,
 ) -> Result<()> {
     let mut sizer = super::csv::Sizer::new(size_hint);
-    let mut line = Vec::with_capacity(64 * 1024);
-    let mut number = 0u64;
-    loop {
-        line.clear();
-        let n = input
-            .read_until(b'\n', &mut line)
-            .map_err(|e| Error::io("cannot read the input", e))?;
-        if n == 0 {
-            break;
-        }
-        number += 1;
-        let value = super::trim_ascii(&line);
-        if value.is_empty() {
-            continue;
-        }
+    super::for_each_line(input, 0, |number, value, raw_len| {
         let at = |e: Error| e.at_line(number);
         let key = match key_field {
             Some(field) => Some(key_from_field(value, field).map_err(at)?),
@@ -65,9 +51,8 @@ fn parse(
             out.extend_from_slice(value)
         });
         sink.pushed()?;
-        sizer.row(sink, n as u64)?;
-    }
-    Ok(())
+        sizer.row(sink, raw_len as u64)
+    })
 }
 
 /// serde_json's message without its own "at line 1 column N" (we name the input line).

@@ -12,6 +12,32 @@ pub(crate) fn trim_ascii(bytes: &[u8]) -> &[u8] {
     bytes.trim_ascii()
 }
 
+/// Calls `each(line_number, text, raw_len)` for every non-blank line of `input`, its text
+/// trimmed of surrounding whitespace and the line end; numbering continues after `skipped`
+/// lines already read.
+pub(crate) fn for_each_line(
+    input: &mut dyn std::io::BufRead,
+    skipped: u64,
+    mut each: impl FnMut(u64, &[u8], usize) -> Result<()>,
+) -> Result<()> {
+    let mut line = Vec::with_capacity(64 * 1024);
+    let mut number = skipped;
+    loop {
+        line.clear();
+        let n = input
+            .read_until(b'\n', &mut line)
+            .map_err(|e| Error::io("cannot read the input", e))?;
+        if n == 0 {
+            return Ok(());
+        }
+        number += 1;
+        let text = trim_ascii(&line);
+        if !text.is_empty() {
+            each(number, text, n)?;
+        }
+    }
+}
+
 use std::sync::mpsc;
 
 use crate::error::{Error, Result};

@@ -20,7 +20,7 @@ use super::format::{
 use super::header::{SlotState, read_header};
 use super::index;
 use super::map::Map;
-use super::reader::{State, Store, check_store_dir, entry_problem, open_store_file};
+use super::reader::{Store, check_store_dir, entry_problem, open_store_file};
 use super::vacuum::VACUUM_DIR;
 use super::writer::{Counts, OnDuplicate, Recovery, WriteOptions, Writer, create_store};
 use crate::error::{Error, IoContext, Result};
@@ -130,6 +130,15 @@ struct Lenient {
 }
 
 impl Lenient {
+    /// Drops every page of the maps from the resident set (between passes).
+    fn release(&self) {
+        self.body.release(0, self.body.len());
+        self.lookup.release(0, self.lookup.len());
+        if let Some(index) = &self.index {
+            index.map.release(0, index.map.len());
+        }
+    }
+
     fn entries(&self) -> u64 {
         (self.lookup.len() / ENTRY_SIZE) as u64
     }
@@ -152,16 +161,20 @@ pub fn check(
     };
     if let Some(files) = check_header_and_files(dir, &mut checker)? {
         check_entries(&files, &mut checker, progress);
+        files.release();
         crate::interrupt::check()?;
         if !checker.full() {
             check_index(&files, &mut checker);
         }
+        files.release();
         crate::interrupt::check()?;
-        if checker.report.problems.is_empty() {
-            check_counts(dir, &files, &mut checker)?;
-        }
+        // Visibility first: its problems name the keys concerned; counts that do not add up
+        // follow from them.
         if checker.report.problems.is_empty() {
             check_visibility(dir, &mut checker)?;
+        }
+        if checker.report.problems.is_empty() {
+            check_counts(dir, &files, &mut checker)?;
         }
     }
     checker.report.ok = checker.report.problems.is_empty();
@@ -584,6 +597,13 @@ fn check_index(files: &Lenient, c: &mut Checker) {
         if i % STOP_EVERY == 0 && crate::interrupt::requested().is_some() {
             return;
         }
+        if i + 16 < entries {
+            // Start the random load of a later entry's slot now, so the misses overlap.
+            let ahead = files.entry(i + 16).key_hash.get();
+            index
+                .map
+                .prefetch(index::home(ahead, index.capacity) as usize * 8);
+        }
         let entry = files.entry(i);
         let hash32 = entry.key_hash.get();
         let wanted = index::slot(hash32, i);
@@ -614,15 +634,27 @@ fn check_index(files: &Lenient, c: &mut Checker) {
         {
             return;
         }
-        if i % (1 << 20) == 0 {
+        if i % (1 << 16) == 0 {
+            // Probes touch the index anywhere; the table is read in order.
             index.map.release(0, index.map.len());
+            files.lookup.release(0, i as usize * ENTRY_SIZE);
         }
     }
 }
 
 /// Recounts live, deleted and replaced records and their bytes, and compares with the header.
 fn check_counts(dir: &Path, files: &Lenient, c: &mut Checker) -> Result<()> {
-    let counts = recount(dir)?;
+    let (counts, adds_up) = recount(dir)?;
+    if !adds_up {
+        c.problem(
+            Part::Counts,
+            HEADER_FILE,
+            0,
+            None,
+            None,
+            "the table does not add up: a tombstone or a replacing record hides no record, or one already hidden",
+        );
+    }
     let h = &files.header;
     let claimed = Counts {
         live: h.live_count.get(),
@@ -652,9 +684,13 @@ fn check_counts(dir: &Path, files: &Lenient, c: &mut Checker) -> Result<()> {
 /// one the index lost, and the tombstone then hides a record that was already dead.
 fn check_visibility(dir: &Path, c: &mut Checker) -> Result<()> {
     let store = Store::open(dir)?;
-    for item in store.live_records(false) {
+    for (n, item) in store.live_records(false).enumerate() {
         let (record, _) = item?;
         let i = record.entry_index;
+        store.prefetch_slot_of(i + 16);
+        if n % (1 << 16) == 0 {
+            store.release_pages();
+        }
         let found = store.latest_entry(record.key)?.map(|(j, _)| j);
         if found != Some(i) {
             let found = found.map_or("nothing".to_string(), |j| format!("entry {j}"));
@@ -678,46 +714,43 @@ fn check_visibility(dir: &Path, c: &mut Checker) -> Result<()> {
 }
 
 /// Counts what the table holds, through the index.
-fn recount(dir: &Path) -> Result<Counts> {
+/// Returns the counts and whether the table adds up (every tombstone and every replacing
+/// record hides exactly one record of its own).
+fn recount(dir: &Path) -> Result<(Counts, bool)> {
     let store = Store::open(dir)?;
+    // Which records are dead comes from the table itself (the tombstones and the records
+    // flagged as replacing), never from the header's counts, which are what is checked.
+    let dead = store.dead_entries()?;
     let mut counts = Counts::default();
-    let mut tombstones = false;
+    let mut hidden = 0u64;
     for i in 0..store.entry_count() {
-        if store.raw_entry(i).flags()
-            & (super::format::FLAG_TOMBSTONE | super::format::FLAG_REPLACES)
-            != 0
-        {
-            tombstones = true;
-            break;
-        }
-    }
-    for i in 0..store.entry_count() {
-        let record = store.record_at(i, false)?;
-        if record.entry.is_tombstone() {
+        let entry = store.raw_entry(i);
+        if entry.is_tombstone() {
+            counts.deleted += 1;
             continue;
         }
-        let state = if tombstones {
-            store.state_of(i, record.key)?
+        if entry.flags() & super::format::FLAG_REPLACES != 0 {
+            counts.replaced += 1;
+        }
+        if dead.contains(i) {
+            hidden += 1;
+            counts.dead_bytes += entry.record_len();
         } else {
-            State::Live
-        };
-        let bytes = record.entry.record_len();
-        match state {
-            State::Live => {
-                counts.live += 1;
-                counts.live_bytes += bytes;
-            }
-            State::Deleted => {
-                counts.deleted += 1;
-                counts.dead_bytes += bytes;
-            }
-            State::Replaced => {
-                counts.replaced += 1;
-                counts.dead_bytes += bytes;
-            }
+            counts.live += 1;
+            counts.live_bytes += entry.record_len();
+        }
+        if i % (1 << 16) == 0 {
+            store.release_pages();
         }
     }
-    Ok(counts)
+    let adds_up = hidden == counts.deleted + counts.replaced;
+    if !adds_up {
+        // Keep the counts consistent with what readers see (the hidden records), splitting
+        // them between replaced and deleted as well as the flags allow.
+        counts.replaced = counts.replaced.min(hidden);
+        counts.deleted = hidden - counts.replaced;
+    }
+    Ok((counts, adds_up))
 }
 
 /// What `check --repair` did.
@@ -776,7 +809,7 @@ pub fn repair(dir: &Path, options: WriteOptions, drop_corrupt: bool) -> Result<R
             || (has(Part::Index) && !has(Part::Files) && report.corrupt_records.is_empty())
         {
             drop(writer);
-            let counts = recount(dir)?;
+            let (counts, _) = recount(dir)?;
             writer = Writer::open(dir, options)?;
             writer.publish_counts(&counts)?;
             report

@@ -290,7 +290,7 @@ pub struct RssGuard {
 }
 
 /// How many ticks between two readings of the resident set size.
-const RSS_CHECK_EVERY: u64 = 16;
+const RSS_CHECK_EVERY: u64 = 8;
 
 impl RssGuard {
     /// A guard keeping RSS under `budget` bytes.
