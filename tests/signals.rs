@@ -154,7 +154,7 @@ fn interrupt_writer(args: &[&str], signal: i32) {
         .spawn()
         .unwrap();
     wait_for_writer(&store, &mut child);
-    std::thread::sleep(Duration::from_millis(150));
+    std::thread::sleep(Duration::from_millis(20));
     send(&child, signal);
     let output = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
