@@ -470,18 +470,7 @@ impl Writer {
         if offset + total > MAX_OFFSET {
             return Err(Error::bad_input("the store's body would exceed 256 TiB"));
         }
-        if value.len() >= DIRECT_VALUE {
-            self.flush_body()?;
-            self.write_body_direct(key.as_bytes())?;
-            self.write_body_direct(value)?;
-        } else {
-            self.batch.body_buf.extend_from_slice(key.as_bytes());
-            self.batch.body_buf.extend_from_slice(value);
-            self.batch.body_len += total;
-            if self.batch.body_buf.len() >= BODY_BUFFER {
-                self.flush_body()?;
-            }
-        }
+        self.append_record(key.as_bytes(), value)?;
         let crc = record_crc(key.as_bytes(), value, value_is_json);
         self.finish_put(
             key,
@@ -516,18 +505,7 @@ impl Writer {
         self.ensure_index_room()?;
         self.batch.free_slot = None;
         let offset = self.batch.body_len;
-        if value.len() >= DIRECT_VALUE {
-            self.flush_body()?;
-            self.write_body_direct(key.as_bytes())?;
-            self.write_body_direct(value)?;
-        } else {
-            self.batch.body_buf.extend_from_slice(key.as_bytes());
-            self.batch.body_buf.extend_from_slice(value);
-            self.batch.body_len += key.len() as u64 + value.len() as u64;
-            if self.batch.body_buf.len() >= BODY_BUFFER {
-                self.flush_body()?;
-            }
-        }
+        self.append_record(key.as_bytes(), value)?;
         self.finish_put(key, offset, value.len() as u64, value_is_json, crc, None)?;
         Ok(())
     }
@@ -970,6 +948,23 @@ impl Writer {
             i += n as u64;
         }
         Ok(grown)
+    }
+
+    /// Appends a record's key and value to the body: through the buffer, or straight to the
+    /// file for a large value.
+    fn append_record(&mut self, key: &[u8], value: &[u8]) -> Result<()> {
+        if value.len() >= DIRECT_VALUE {
+            self.flush_body()?;
+            self.write_body_direct(key)?;
+            return self.write_body_direct(value);
+        }
+        self.batch.body_buf.extend_from_slice(key);
+        self.batch.body_buf.extend_from_slice(value);
+        self.batch.body_len += key.len() as u64 + value.len() as u64;
+        if self.batch.body_buf.len() >= BODY_BUFFER {
+            self.flush_body()?;
+        }
+        Ok(())
     }
 
     fn write_body_direct(&mut self, bytes: &[u8]) -> Result<()> {
