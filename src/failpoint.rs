@@ -6,8 +6,10 @@
 //! first, so that a test can stop a command at each of the places where it passes a point
 //! (the header is published twice by most batches, for instance). The point `torn-header`
 //! writes the first half of the next header slot, then crashes (or, with `:error`, fails
-//! as a write that went only half through). Unset (the normal case) it costs one load of a
-//! cached `Option`.
+//! as a write that went only half through). `NAME:pause` makes the point wait there until a
+//! signal asks the process to stop (at most a minute), so that a test can interrupt a command
+//! at a known place however fast the machine runs it. Unset (the normal case) it costs one
+//! load of a cached `Option`.
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -49,6 +51,8 @@ pub enum Action {
     Crash,
     /// Fail with this error (EIO for `:error`, ENOSPC for `:enospc`).
     Fail(std::io::Error),
+    /// Wait for Ctrl-C or SIGTERM, then stop as interrupted ([`pause`]).
+    Pause,
 }
 
 /// Counts a pass through the point called `name`; what to do when this pass is the one the
@@ -66,6 +70,7 @@ pub fn fires(name: &str) -> Option<Action> {
     Some(match point.action.as_str() {
         "error" => Action::Fail(std::io::Error::from_raw_os_error(libc::EIO)),
         "enospc" => Action::Fail(std::io::Error::from_raw_os_error(libc::ENOSPC)),
+        "pause" => Action::Pause,
         _ => Action::Crash,
     })
 }
@@ -76,7 +81,19 @@ pub fn hit(name: &str) -> Result<()> {
         None => Ok(()),
         Some(Action::Fail(e)) => Err(failure(name, e)),
         Some(Action::Crash) => crash(),
+        Some(Action::Pause) => pause(),
     }
+}
+
+/// Waits until a signal asks the process to stop (then fails as interrupted), or a minute.
+pub fn pause() -> Result<()> {
+    let started = std::time::Instant::now();
+    while crate::interrupt::requested().is_none()
+        && started.elapsed() < std::time::Duration::from_secs(60)
+    {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    crate::interrupt::check()
 }
 
 /// The error a failing point returns.

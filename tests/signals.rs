@@ -132,6 +132,12 @@ fn names(dir: &Path) -> Vec<String> {
 /// Runs `mmstore ARGS` (with the store's path where `STORE` stands) on a copy of the fixture
 /// store, sends `signal` once the batch is under way, and checks the outcome.
 fn interrupt_writer(args: &[&str], signal: i32) {
+    interrupt_writer_at(args, signal, None);
+}
+
+/// [`interrupt_writer`], with the command held at the failpoint `pause` (when given) until
+/// the signal arrives, so that a fast machine cannot finish the command first.
+fn interrupt_writer_at(args: &[&str], signal: i32, pause: Option<&str>) {
     let fixture = fixture();
     let root = tempfile::tempdir().unwrap();
     let store = root.path().join("store");
@@ -147,7 +153,11 @@ fn interrupt_writer(args: &[&str], signal: i32) {
             }
         })
         .collect();
-    let mut child = mmstore()
+    let mut command = mmstore();
+    if let Some(point) = pause {
+        command.env("MMSTORE_FAILPOINT", format!("{point}:pause"));
+    }
+    let mut child = command
         .args(&args)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -240,12 +250,12 @@ fn sigint_during_append_of_a_large_value_exits_130_and_commits_nothing() {
 
 #[test]
 fn sigint_during_vacuum_exits_130_and_leaves_the_old_generation_without_vacuum_tmp() {
-    interrupt_writer(&["vacuum", "STORE"], libc::SIGINT);
+    interrupt_writer_at(&["vacuum", "STORE"], libc::SIGINT, Some("vacuum-write"));
 }
 
 #[test]
 fn sigterm_during_vacuum_exits_143_and_leaves_the_old_generation_without_vacuum_tmp() {
-    interrupt_writer(&["vacuum", "STORE"], libc::SIGTERM);
+    interrupt_writer_at(&["vacuum", "STORE"], libc::SIGTERM, Some("vacuum-write"));
 }
 
 #[test]
@@ -254,6 +264,7 @@ fn sigint_during_export_json_to_a_file_leaves_neither_the_file_nor_a_temp_file()
     let out_dir = tempfile::tempdir().unwrap();
     let target = out_dir.path().join("export.jsonl");
     let mut child = mmstore()
+        .env("MMSTORE_FAILPOINT", "export-write:pause")
         .arg("export-json")
         .arg(&fixture.store)
         .arg("-o")
@@ -330,6 +341,7 @@ fn a_second_sigint_stops_a_writer_blocked_on_stdin_at_once() {
 fn sigint_during_check_exits_130() {
     let fixture = fixture();
     let child = mmstore()
+        .env("MMSTORE_FAILPOINT", "check-scanned:pause")
         .arg("check")
         .arg(&fixture.store)
         .stdout(Stdio::null())

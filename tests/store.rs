@@ -153,10 +153,29 @@ fn assert_store_matches(store: &Store, model: &Model, context: &str) {
     let mut keys: BTreeSet<String> = KEYS.iter().map(|k| k.to_string()).collect();
     keys.extend(model.records.iter().map(|r| r.key.clone()));
     keys.insert("never stored".to_string());
+    // `fetch` reads through the maps what fits its budget and the rest with pread: every
+    // split of the three files between the two must give `get`'s answers.
+    let index_bytes = store.stats().index_capacity * 8;
+    let lookup_bytes = store.stats().entries * 24;
+    let budgets = [0, index_bytes, index_bytes + lookup_bytes, u64::MAX / 4];
+    let mut buf = Vec::new();
     for key in &keys {
         let got = store.get(key).expect("get").map(|r| r.value.to_vec());
         let expected = model.live.get(key).map(|&i| model.records[i].value.clone());
         assert_eq!(got, expected, "{context}: get {key:?}");
+        for budget in budgets {
+            store.set_fetch_map_budget(budget);
+            let fetched = store.fetch(key, &mut buf).expect("fetch");
+            let fetched = fetched.map(|r| (r.key.to_string(), r.value.to_vec(), r.entry_index));
+            let by_get = store
+                .get(key)
+                .expect("get")
+                .map(|r| (r.key.to_string(), r.value.to_vec(), r.entry_index));
+            assert_eq!(
+                fetched, by_get,
+                "{context}: fetch {key:?} with map budget {budget}"
+            );
+        }
     }
 
     let live = model.live.len() as i64;

@@ -80,6 +80,7 @@ pub fn export(
         }
         count += 1;
         if buf.len() >= 1 << 20 {
+            crate::failpoint::hit("export-write")?;
             crate::interrupt::check()?;
             out.write_all(&buf).map_err(write_err)?;
             bytes += buf.len() as u64;

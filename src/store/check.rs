@@ -162,6 +162,7 @@ pub fn check(
     if let Some(files) = check_header_and_files(dir, &mut checker)? {
         check_entries(&files, &mut checker, progress);
         files.release();
+        crate::failpoint::hit("check-scanned")?;
         crate::interrupt::check()?;
         if !checker.full() {
             check_index(&files, &mut checker);

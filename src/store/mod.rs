@@ -2,6 +2,7 @@
 //! reader and writer built on them.
 
 pub mod check;
+pub mod fetch;
 pub mod format;
 pub mod header;
 pub mod index;

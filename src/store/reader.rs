@@ -94,10 +94,22 @@ pub struct FileSize {
 pub struct Store {
     dir: PathBuf,
     header: HeaderSlot,
-    body: Map,
-    lookup: Map,
-    index: IndexMap,
+    pub(crate) body: Map,
+    pub(crate) lookup: Map,
+    pub(crate) index: IndexMap,
+    /// The same three files, for the pread path of [`Store::fetch`].
+    pub(crate) files: Files,
+    /// How many bytes of maps [`Store::fetch`] may fault in whole.
+    pub(crate) fetch_map_budget: std::sync::atomic::AtomicU64,
     rss: RssGuard,
+}
+
+/// The open files behind a [`Store`]'s maps.
+#[derive(Debug)]
+pub(crate) struct Files {
+    pub(crate) body: File,
+    pub(crate) lookup: File,
+    pub(crate) index: File,
 }
 
 /// The resident-set budget of random reads (many `get`s): see [`RssGuard`].
@@ -201,8 +213,10 @@ impl Store {
             let header_read = read_header(&header_file, dir)?;
             let header = *header_read.slot();
             match Self::map_files(dir, &header) {
-                Ok((body, lookup, index)) => {
+                Ok((body, lookup, index, files)) => {
                     return Ok(Store {
+                        files,
+                        fetch_map_budget: super::fetch::MAP_BUDGET.into(),
                         rss: RssGuard::new(RANDOM_READ_BUDGET),
                         dir: dir.to_path_buf(),
                         header,
@@ -224,7 +238,11 @@ impl Store {
         Err(last_error.unwrap_or_else(|| Error::corrupt(HEADER_FILE, 0, "keeps changing")))
     }
 
-    fn map_files(dir: &Path, h: &HeaderSlot) -> Result<(Map, Map, IndexMap), (String, io::Error)> {
+    #[allow(clippy::type_complexity)]
+    fn map_files(
+        dir: &Path,
+        h: &HeaderSlot,
+    ) -> Result<(Map, Map, IndexMap, Files), (String, io::Error)> {
         let generation = h.generation.get();
         let entry_bytes = h.entry_count.get().checked_mul(ENTRY_SIZE as u64);
         let capacity = h.index_capacity.get();
@@ -256,7 +274,12 @@ impl Store {
         let index_file =
             open_store_file(dir, &index_name, false).map_err(with_name(index_name.clone()))?;
         let map = Map::new(&index_file, capacity * 8).map_err(with_name(index_name))?;
-        Ok((body, lookup, IndexMap { map, capacity }))
+        let files = Files {
+            body: body_file,
+            lookup: lookup_file,
+            index: index_file,
+        };
+        Ok((body, lookup, IndexMap { map, capacity }, files))
     }
 
     pub fn dir(&self) -> &Path {
@@ -714,7 +737,7 @@ pub fn store_files(dir: &Path) -> Result<Vec<FileSize>> {
 }
 
 /// The checksum of a record whose key and value lie side by side in `bytes`.
-fn record_crc_of(bytes: &[u8], is_json: bool) -> u32 {
+pub(crate) fn record_crc_of(bytes: &[u8], is_json: bool) -> u32 {
     let mut hasher = crc32fast::Hasher::new();
     hasher.update(bytes);
     if is_json {

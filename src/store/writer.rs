@@ -1158,16 +1158,22 @@ impl Writer {
     fn write_slot(&self, which: usize, slot: &HeaderSlot) -> Result<()> {
         if let Some(action) = failpoint::fires("torn-header") {
             // Half a slot, as a power cut in the middle of the write would leave it.
-            let half = &slot.as_bytes()[..HEADER_SLOT_SIZE / 2];
-            let _ = self
-                .header_file
-                .write_all_at(half, super::format::HEADER_SLOT_OFFSETS[which]);
+            let write_half = || {
+                let half = &slot.as_bytes()[..HEADER_SLOT_SIZE / 2];
+                let at = super::format::HEADER_SLOT_OFFSETS[which];
+                let _ = self.header_file.write_all_at(half, at);
+            };
             match action {
                 failpoint::Action::Crash => {
+                    write_half();
                     let _ = self.header_file.sync_data();
                     failpoint::crash();
                 }
-                failpoint::Action::Fail(e) => return Err(failpoint::failure("torn-header", e)),
+                failpoint::Action::Fail(e) => {
+                    write_half();
+                    return Err(failpoint::failure("torn-header", e));
+                }
+                failpoint::Action::Pause => failpoint::pause()?,
             }
         }
         header::write_raw_slot(&self.header_file, which, slot.as_bytes(), false)?;

@@ -49,8 +49,9 @@ pub fn run(args: Args, _global: &Global) -> anyhow::Result<()> {
     let single = args.keys.len() == 1 && args.index.is_empty() && args.keys_from.is_none();
     if single && !args.json {
         let key = &args.keys[0];
+        let mut buf = Vec::new();
         let record = store
-            .get(key)?
+            .fetch(key, &mut buf)?
             .ok_or_else(|| Error::KeyNotFound { key: key.clone() })?;
         context_write(out.write_all(record.value))?;
         context_write(out.flush())?;
@@ -59,10 +60,11 @@ pub fn run(args: Args, _global: &Global) -> anyhow::Result<()> {
     let mut missing: Vec<String> = Vec::new();
     let mut missing_count = 0u64;
     let mut buf = Vec::with_capacity(64 * 1024);
+    let mut record_buf = Vec::new();
     let mut looked_up = 0u64;
     let mut emit = |_store: &Store,
                     record: Option<mmstore::Record<'_>>,
-                    asked: String|
+                    asked: &dyn Fn() -> String|
      -> anyhow::Result<()> {
         match record {
             Some(record) => {
@@ -79,7 +81,7 @@ pub fn run(args: Args, _global: &Global) -> anyhow::Result<()> {
             None => {
                 missing_count += 1;
                 if missing.len() < 5 {
-                    missing.push(asked);
+                    missing.push(asked());
                 }
             }
         }
@@ -90,15 +92,19 @@ pub fn run(args: Args, _global: &Global) -> anyhow::Result<()> {
         Ok(())
     };
     for key in &args.keys {
-        emit(&store, store.get(key)?, format!("key {key:?}"))?;
+        emit(&store, store.fetch(key, &mut record_buf)?, &|| {
+            format!("key {key:?}")
+        })?;
     }
     for &n in &args.index {
-        emit(&store, store.nth_live(n)?, format!("index {n}"))?;
+        emit(&store, store.nth_live(n)?, &|| format!("index {n}"))?;
     }
     if let Some(path) = &args.keys_from {
         for key in super::read_keys(path)? {
             let key = key?;
-            emit(&store, store.get(&key)?, format!("key {key:?}"))?;
+            emit(&store, store.fetch(&key, &mut record_buf)?, &|| {
+                format!("key {key:?}")
+            })?;
         }
     }
     context_write(out.flush())?;
