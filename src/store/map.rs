@@ -285,41 +285,75 @@ pub fn free_space(path: &std::path::Path) -> io::Result<u64> {
 #[derive(Debug)]
 pub struct RssGuard {
     statm: Option<File>,
-    budget_pages: std::sync::atomic::AtomicU64,
-    calls: std::sync::atomic::AtomicU64,
+    budget_pages: AtomicU64,
+    calls: AtomicU64,
+    /// The call at which to read the resident set size next.
+    next_check: AtomicU64,
+    /// The call and resident pages at the last reading (`u64::MAX` pages: none since the
+    /// caller last released its maps).
+    last_call: AtomicU64,
+    last_pages: AtomicU64,
 }
 
-/// How many ticks between two readings of the resident set size.
-const RSS_CHECK_EVERY: u64 = 8;
+/// Fewest and most calls between two readings of the resident set size. Reading
+/// `/proc/self/statm` costs about a microsecond, as much as a lookup: the guard reads it
+/// more rarely the more headroom the growth it measured leaves.
+const RSS_CHECK_MIN: u64 = 8;
+const RSS_CHECK_MAX: u64 = 1024;
 
 impl RssGuard {
     /// A guard keeping RSS under `budget` bytes.
     pub fn new(budget: u64) -> RssGuard {
         RssGuard {
             statm: File::open("/proc/self/statm").ok(),
-            budget_pages: std::sync::atomic::AtomicU64::new(budget / page_size() as u64),
-            calls: std::sync::atomic::AtomicU64::new(0),
+            budget_pages: AtomicU64::new(budget / page_size() as u64),
+            calls: AtomicU64::new(0),
+            next_check: AtomicU64::new(RSS_CHECK_MIN),
+            last_call: AtomicU64::new(0),
+            last_pages: AtomicU64::new(u64::MAX),
         }
     }
 
     /// Changes the budget (a writer raises it by the index it must keep mapped).
     pub fn set_budget(&self, budget: u64) {
-        self.budget_pages.store(
-            budget / page_size() as u64,
-            std::sync::atomic::Ordering::Relaxed,
-        );
+        self.budget_pages
+            .store(budget / page_size() as u64, Ordering::Relaxed);
     }
 
     /// `true` when the caller should release its maps now.
     pub fn tick(&self) -> bool {
-        let calls = self
-            .calls
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        if !(calls + 1).is_multiple_of(RSS_CHECK_EVERY) {
+        let call = self.calls.fetch_add(1, Ordering::Relaxed) + 1;
+        if call < self.next_check.load(Ordering::Relaxed) {
             return false;
         }
-        let budget = self.budget_pages.load(std::sync::atomic::Ordering::Relaxed);
-        self.resident_pages().is_some_and(|pages| pages > budget)
+        let Some(pages) = self.resident_pages() else {
+            self.next_check.store(u64::MAX, Ordering::Relaxed);
+            return false;
+        };
+        let budget = self.budget_pages.load(Ordering::Relaxed);
+        if pages > budget {
+            // The caller releases its maps: measure the growth afresh from there.
+            self.last_pages.store(u64::MAX, Ordering::Relaxed);
+            self.next_check
+                .store(call + RSS_CHECK_MIN, Ordering::Relaxed);
+            return true;
+        }
+        let last_pages = self.last_pages.swap(pages, Ordering::Relaxed);
+        let last_call = self.last_call.swap(call, Ordering::Relaxed);
+        let interval = if last_pages == u64::MAX || call <= last_call {
+            RSS_CHECK_MIN
+        } else {
+            // Next reading when the growth measured since the last one would have used half
+            // the headroom left.
+            let growth = pages.saturating_sub(last_pages).max(1);
+            let headroom = budget - pages;
+            (headroom / 2).saturating_mul(call - last_call) / growth
+        };
+        self.next_check.store(
+            call + interval.clamp(RSS_CHECK_MIN, RSS_CHECK_MAX),
+            Ordering::Relaxed,
+        );
+        false
     }
 
     fn resident_pages(&self) -> Option<u64> {

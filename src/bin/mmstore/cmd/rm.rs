@@ -109,9 +109,7 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<()> {
                         Err(e) => Error::bad_input(format!("line {}: {e}", n + 1)),
                     })?);
                 }
-                for key in &group {
-                    w.prefetch(key.as_bytes());
-                }
+                w.prefetch_lookups(&group);
                 for key in &group {
                     delete(w, key)?;
                 }
