@@ -68,6 +68,104 @@ pub fn slot_tag(slot: u64) -> u64 {
     slot >> ENTRY_BITS
 }
 
+/// Slots built in memory at a time by [`build`]: 8 MiB.
+const BUILD_PART: u64 = 1 << 20;
+
+/// Writes a table of `capacity` slots for `entries` entries into `out` (which reads as all
+/// empty slots), one part of the table at a time: each part is filled in a buffer from a pass
+/// over the entries' hashes, then written with one `pwrite`. Memory stays at one part however
+/// large the table, and nothing is mapped. `hashes(start, out)` fills `out` with the key
+/// hashes of entries `start..` (as many as fit, never past `entries`).
+///
+/// Linear probing accepts any insertion order, so an entry whose probe runs past the end of
+/// its part is carried into the start of the next (and from the last part round to the first).
+pub fn build(
+    out: &std::fs::File,
+    capacity: u64,
+    entries: u64,
+    hashes: &mut dyn FnMut(u64, &mut [u32]) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    build_in_parts(out, capacity, entries, BUILD_PART, hashes)
+}
+
+fn build_in_parts(
+    out: &std::fs::File,
+    capacity: u64,
+    entries: u64,
+    part: u64,
+    hashes: &mut dyn FnMut(u64, &mut [u32]) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    use zerocopy::IntoBytes;
+    let part = capacity.min(part);
+    let mut slots = vec![0u64; part as usize];
+    let mut chunk = vec![0u32; 64 * 1024];
+    let mut carried: Vec<(u32, u64)> = Vec::new();
+    let mut next_carried: Vec<(u32, u64)> = Vec::new();
+    // Places (hash, entry) at the first empty slot from `from`; `false` if it runs off the end.
+    let place = |slots: &mut [u64], from: u64, hash32: u32, entry: u64| -> bool {
+        match slots[from as usize..]
+            .iter_mut()
+            .find(|s| slot_entry(**s).is_none())
+        {
+            Some(free) => {
+                *free = slot(hash32, entry);
+                true
+            }
+            None => false,
+        }
+    };
+    for first in (0..capacity).step_by(part as usize) {
+        slots.fill(0);
+        let mut placed = !carried.is_empty();
+        for (hash32, entry) in carried.drain(..) {
+            if !place(&mut slots, 0, hash32, entry) {
+                next_carried.push((hash32, entry));
+            }
+        }
+        let mut start = 0;
+        while start < entries {
+            let n = (entries - start).min(chunk.len() as u64) as usize;
+            hashes(start, &mut chunk[..n])?;
+            for (k, &hash32) in chunk[..n].iter().enumerate() {
+                let h = home(hash32, capacity);
+                if h >= first && h < first + part {
+                    placed = true;
+                    if !place(&mut slots, h - first, hash32, start + k as u64) {
+                        next_carried.push((hash32, start + k as u64));
+                    }
+                }
+            }
+            start += n as u64;
+        }
+        if placed {
+            // A part left empty already reads as empty.
+            for value in slots.iter_mut() {
+                *value = value.to_le();
+            }
+            out.write_all_at(slots.as_bytes(), first * 8)?;
+        }
+        std::mem::swap(&mut carried, &mut next_carried);
+    }
+    // Probes that ran off the end of the table go on at its start.
+    let mut at = 0u64;
+    for (hash32, entry) in carried {
+        loop {
+            if at >= capacity {
+                return Err(std::io::Error::other("index is full"));
+            }
+            let mut raw = [0u8; 8];
+            out.read_exact_at(&mut raw, at * 8)?;
+            if slot_entry(u64::from_le_bytes(raw)).is_none() {
+                out.write_all_at(&slot(hash32, entry).to_le_bytes(), at * 8)?;
+                break;
+            }
+            at += 1;
+        }
+    }
+    Ok(())
+}
+
 /// Anything that can hand out slots: the reader's read-only map, the writer's writable one.
 pub trait Slots {
     fn capacity(&self) -> u64;
@@ -161,6 +259,44 @@ mod tests {
         let p = probe::<_, ()>(&table, h, 5, |_| Ok(true)).unwrap();
         assert_eq!(p.latest, Some(4));
         assert_eq!(p.empty, Some((start + 3) & 15));
+    }
+
+    proptest::proptest! {
+        /// Built part by part (parts of 8 to 64 slots here, so that probes run across parts
+        /// and off the end of the table), every entry is found from its home.
+        #[test]
+        fn a_table_built_in_parts_finds_every_entry(
+            hashes in proptest::collection::vec(proptest::prelude::any::<u32>(), 0..96),
+            crowd_the_end in proptest::prelude::any::<bool>(),
+            part_shift in 3u32..7,
+        ) {
+            use std::os::unix::fs::FileExt;
+            let capacity = 128u64;
+            // Hashes whose home is one of the last slots make probes wrap round.
+            let hashes: Vec<u32> = if crowd_the_end {
+                let last: Vec<u32> = (0u32..).filter(|&h| home(h, capacity) >= capacity - 2).take(4).collect();
+                hashes.iter().map(|h| last[*h as usize % 4]).collect()
+            } else {
+                hashes
+            };
+            let file = tempfile::tempfile().unwrap();
+            file.set_len(capacity * 8).unwrap();
+            build_in_parts(&file, capacity, hashes.len() as u64, 1 << part_shift, &mut |start, out| {
+                let start = start as usize;
+                out.copy_from_slice(&hashes[start..start + out.len()]);
+                Ok(())
+            })
+            .unwrap();
+            let mut raw = vec![0u8; capacity as usize * 8];
+            file.read_exact_at(&mut raw, 0).unwrap();
+            let table = Table(raw.chunks_exact(8).map(|b| u64::from_le_bytes(b.try_into().unwrap())).collect());
+            let filled = table.0.iter().filter(|s| slot_entry(**s).is_some()).count();
+            proptest::prop_assert_eq!(filled, hashes.len());
+            for (i, &h) in hashes.iter().enumerate() {
+                let p = probe::<_, ()>(&table, h, u64::MAX, |e| Ok(e == i as u64)).unwrap();
+                proptest::prop_assert_eq!(p.latest, Some(i as u64), "entry {} (hash {:#x})", i, h);
+            }
+        }
     }
 
     #[test]

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use zerocopy::FromBytes;
 
 use super::format::{
-    ENTRY_SIZE, Entry, FLAG_REPLACES, FLAG_TOMBSTONE, HEADER_FILE, HeaderSlot, KNOWN_FLAGS,
-    MAX_KEY_LEN, body_file, index_file, key_hash, lookup_file,
+    ENTRY_SIZE, Entry, FLAG_REPLACES, HEADER_FILE, HeaderSlot, KNOWN_FLAGS, MAX_KEY_LEN, body_file,
+    index_file, key_hash, lookup_file,
 };
 use super::header::read_header;
 use super::index::{self, Slots};
@@ -485,41 +485,130 @@ impl Store {
         }
     }
 
-    /// Which records a later entry hid (deleted or replaced), one bit per entry, found in one
-    /// pass over the table: a tombstone points at the key bytes of the record it deletes, so
-    /// its target is the entry of its key with the same offset; a record flagged as replacing
-    /// hides the entry of its key just before it. Only those entries probe the index, and
-    /// their probes are started ahead. Costs one bit per entry of memory.
+    /// Which records a later entry hid (deleted or replaced), one bit per entry. Costs one
+    /// bit per entry of memory, plus a bounded buffer of tombstones.
     pub(crate) fn dead_entries(&self) -> Result<DeadSet> {
         let count = self.entry_count();
         let mut dead = DeadSet {
             bits: vec![0u64; (count as usize).div_ceil(64)],
         };
-        let hides = |e: &Entry| e.flags() & (FLAG_TOMBSTONE | FLAG_REPLACES) != 0;
+        self.mark_deleted(&mut dead)?;
+        self.mark_replaced(&mut dead)?;
+        self.index.map.release(0, self.index.map.len());
+        self.lookup.release(0, self.lookup.len());
+        Ok(dead)
+    }
+
+    /// Marks the records a tombstone deletes. A tombstone points at the key bytes of its
+    /// record, so its target is the record before it with the same offset. Records' offsets
+    /// grow with their entry numbers (`check` reports a store where they do not), so the
+    /// tombstones are gathered in sorted chunks and merged with one sequential pass over the
+    /// records they can point at: no random access, however many there are.
+    fn mark_deleted(&self, dead: &mut DeadSet) -> Result<()> {
+        /// (offset, tombstone entry) pairs per chunk: 8 MiB.
+        const CHUNK: usize = 1 << 19;
+        let count = self.entry_count();
+        let mut tombstones: Vec<(u64, u64)> = Vec::new();
+        let mut next = 0u64;
+        while next < count {
+            tombstones.clear();
+            while next < count && tombstones.len() < CHUNK {
+                let entry = self.raw_entry(next);
+                if entry.is_tombstone() {
+                    self.entry(next)?;
+                    tombstones.push((entry.offset(), next));
+                }
+                next += 1;
+                if next.is_multiple_of(1 << 18) {
+                    self.lookup.release(0, next as usize * ENTRY_SIZE);
+                }
+            }
+            if tombstones.is_empty() {
+                break;
+            }
+            // Deletes usually come in runs of ascending offsets, which this sort merges.
+            tombstones.sort();
+            let (lowest, highest) = (tombstones[0].0, tombstones[tombstones.len() - 1].0);
+            let mut at = 0;
+            let mut j = self.first_record_at(lowest, next);
+            while j < next {
+                let entry = self.raw_entry(j);
+                if !entry.is_tombstone() {
+                    let offset = entry.offset();
+                    if offset > highest {
+                        break;
+                    }
+                    if at > 0 && tombstones[at - 1].0 >= offset {
+                        // Out of order (a damaged table): search from the start.
+                        at = 0;
+                    }
+                    while at < tombstones.len() && tombstones[at].0 < offset {
+                        at += 1;
+                    }
+                    if tombstones[at..]
+                        .iter()
+                        .take_while(|t| t.0 == offset)
+                        .any(|t| t.1 > j)
+                    {
+                        dead.bits[(j / 64) as usize] |= 1 << (j % 64);
+                    }
+                }
+                j += 1;
+                if j.is_multiple_of(1 << 18) {
+                    self.lookup.release(0, j as usize * ENTRY_SIZE);
+                }
+            }
+            self.lookup.release(0, self.lookup.len());
+        }
+        Ok(())
+    }
+
+    /// The first record among entries `0..end` whose offset is at least `offset` (or `end`),
+    /// by binary search over the growing offsets of records (tombstones are skipped).
+    fn first_record_at(&self, offset: u64, end: u64) -> u64 {
+        let (mut low, mut high, mut found) = (0, end, end);
+        while low < high {
+            let mid = low + (high - low) / 2;
+            let Some(record) = (mid..high).find(|&j| !self.raw_entry(j).is_tombstone()) else {
+                high = mid;
+                continue;
+            };
+            if self.raw_entry(record).offset() >= offset {
+                found = record;
+                high = mid;
+            } else {
+                low = record + 1;
+            }
+        }
+        found
+    }
+
+    /// Marks the records a record flagged as replacing hides: the entry of its key just
+    /// before it. Only those entries probe the index, and their probes are started ahead.
+    fn mark_replaced(&self, dead: &mut DeadSet) -> Result<()> {
+        let count = self.entry_count();
+        let replaces = |e: &Entry| !e.is_tombstone() && e.flags() & FLAG_REPLACES != 0;
         const AHEAD: u64 = 16;
         for i in 0..count {
             if i + AHEAD < count {
                 let ahead = self.raw_entry(i + AHEAD);
-                if hides(&ahead) {
+                if replaces(&ahead) {
                     let home = index::home(ahead.key_hash.get(), self.index.capacity);
                     self.index.map.prefetch(home as usize * 8);
                 }
             }
             let entry = self.raw_entry(i);
-            if !hides(&entry) {
+            if !replaces(&entry) {
                 continue;
             }
-            let hash32 = entry.key_hash.get();
             let key = self.entry(i).map(|e| self.key_bytes(&e))?;
             let mut hidden: Option<u64> = None;
-            index::probe(&self.index, hash32, i, |j| {
+            index::probe(&self.index, entry.key_hash.get(), i, |j| {
                 let other = self.entry(j)?;
-                let same = if entry.is_tombstone() {
-                    !other.is_tombstone() && other.offset() == entry.offset()
-                } else {
-                    other.key_len() == key.len() && self.key_bytes(&other) == key
-                };
-                if same && hidden.is_none_or(|h| j > h) {
+                if other.key_len() == key.len()
+                    && self.key_bytes(&other) == key
+                    && hidden.is_none_or(|h| j > h)
+                {
                     hidden = Some(j);
                 }
                 Ok::<bool, Error>(false)
@@ -532,8 +621,7 @@ impl Store {
                 self.lookup.release(0, self.lookup.len());
             }
         }
-        self.index.map.release(0, self.index.map.len());
-        Ok(dead)
+        Ok(())
     }
 
     /// The `n`-th live record (0-based; negative counts from the end).

@@ -141,6 +141,7 @@ fn build(
             ..options
         },
     )?;
+    target.defer_index();
     // A damaged header can claim any live count; the table holds at most its entries.
     target.reserve(store.live_count().min(store.entry_count()))?;
     let total = store.stats().body_len;
@@ -169,6 +170,9 @@ fn build(
                 last = done;
             }
         }
+        // The pages the copy faulted in leave the resident set before the verify pass maps
+        // the new generation.
+        store.release_pages();
         failpoint::hit("vacuum-write")?;
         target.commit()?;
         progress(total, total);

@@ -197,6 +197,8 @@ pub struct Writer {
     body_map: Map,
     lookup_map: Map,
     index: IndexMut,
+    /// Entries go into the index only at commit, all at once ([`Writer::defer_index`]).
+    defer_index: bool,
     batch: Batch,
     recovery: Recovery,
     rss: RssGuard,
@@ -381,6 +383,7 @@ impl Writer {
             body_map,
             lookup_map,
             index,
+            defer_index: false,
             batch: Batch::default(),
             recovery,
             rss: RssGuard::new(WRITER_READ_BUDGET),
@@ -495,7 +498,7 @@ impl Writer {
         crc: u32,
         upcoming: Option<u32>,
     ) -> Result<()> {
-        if let Some(hash32) = upcoming {
+        if let Some(hash32) = upcoming.filter(|_| !self.defer_index) {
             self.index
                 .map
                 .prefetch_u64(index::home(hash32, self.index.capacity) as usize);
@@ -878,6 +881,7 @@ impl Writer {
         self.batch.lookup_buf.extend_from_slice(entry.as_bytes());
         self.batch.entries += 1;
         match self.batch.free_slot.take() {
+            _ if self.defer_index => {}
             // The probe that looked the key up found the free slot, and nothing moved since.
             Some(free) if free.hash32 == hash32 && free.inserts == self.batch.inserts => {
                 self.index
@@ -907,6 +911,15 @@ impl Writer {
         self.batch.dirty_marked = true;
         self.batch.saved_slot = Some(saved);
         Ok(())
+    }
+
+    /// From now on, entries go into the index only at commit, where the whole table is built
+    /// in one pass per 8 MiB of it ([`index::build`]): a copy of millions of records neither
+    /// writes the table at random nor keeps it in the resident set. Only for a writer that
+    /// never looks a key up (vacuum's copy, whose keys are known to be distinct): lookups would
+    /// miss the entries not yet in the index.
+    pub(crate) fn defer_index(&mut self) {
+        self.defer_index = true;
     }
 
     /// Makes room in the index for `additional` more entries at once, so that a bulk import
@@ -964,42 +977,33 @@ impl Writer {
     }
 
     /// Creates the index file `path` with `capacity` slots holding every entry, committed
-    /// and pending (which must have been flushed).
+    /// and pending (which must have been flushed), built part by part ([`index::build`]) from
+    /// the lookup file, so that neither the table nor the entries enter the resident set.
     fn fill_index(&self, path: &Path, id: u64, capacity: u64) -> Result<IndexMut> {
         let file = create_file(&self.dir, &index_file(id))?;
         allocate(&file, capacity * 8).context(|| format!("cannot size {}", path.display()))?;
+        let mut raw = vec![0u8; 64 * 1024 * ENTRY_SIZE];
+        index::build(&file, capacity, self.batch.entries, &mut |start, hashes| {
+            let bytes = &mut raw[..hashes.len() * ENTRY_SIZE];
+            self.lookup_file
+                .read_exact_at(bytes, start * ENTRY_SIZE as u64)?;
+            for (hash, entry) in hashes.iter_mut().zip(bytes.chunks_exact(ENTRY_SIZE)) {
+                *hash = Entry::read_from_bytes(entry)
+                    .expect("entry size")
+                    .key_hash
+                    .get();
+            }
+            Ok(())
+        })
+        .context(|| format!("cannot build {}", path.display()))?;
         let map = MapMut::new(&file, capacity * 8)
             .context(|| format!("cannot map {}", path.display()))?;
-        let mut grown = IndexMut {
+        Ok(IndexMut {
             id,
             capacity,
             file,
             map,
-        };
-        let entries = self.batch.entries;
-        let committed = self.committed.entry_count.get();
-        for i in 0..committed {
-            let at = i as usize * ENTRY_SIZE;
-            let entry = Entry::read_from_bytes(&self.lookup_map.bytes()[at..at + ENTRY_SIZE])
-                .expect("entry size");
-            insert_slot(&mut grown, entry.key_hash.get(), i)?;
-        }
-        // Pending entries were flushed; read them back in large chunks.
-        let mut chunk = vec![0u8; 4096 * ENTRY_SIZE];
-        let mut i = committed;
-        while i < entries {
-            let n = (entries - i).min(4096) as usize;
-            let bytes = &mut chunk[..n * ENTRY_SIZE];
-            self.lookup_file
-                .read_exact_at(bytes, i * ENTRY_SIZE as u64)
-                .context(|| "cannot read back the lookup table".into())?;
-            for (j, raw) in bytes.chunks_exact(ENTRY_SIZE).enumerate() {
-                let entry = Entry::read_from_bytes(raw).expect("entry size");
-                insert_slot(&mut grown, entry.key_hash.get(), i + j as u64)?;
-            }
-            i += n as u64;
-        }
-        Ok(grown)
+        })
     }
 
     /// Appends a record's key and value to the body: through the buffer, or straight to the
@@ -1132,6 +1136,11 @@ impl Writer {
         crate::interrupt::check()?;
         self.flush_body()?;
         self.flush_lookup()?;
+        if self.defer_index {
+            // Every entry of the batch is in the lookup file: build the table from it.
+            let capacity = index::capacity_for(self.batch.index_used).max(self.index.capacity);
+            self.grow_index(capacity)?;
+        }
         failpoint::hit("before-data-sync")?;
         if self.options.sync {
             let body = body_file_name(&self.committed);
