@@ -49,7 +49,7 @@ pub struct Args {
 }
 
 /// Keys whose index slots are fetched ahead together.
-const PREFETCH: usize = 32;
+const PREFETCH: usize = 16;
 
 pub fn run(args: Args, global: &Global) -> anyhow::Result<()> {
     let started = Instant::now();
