@@ -721,7 +721,7 @@ fn recount(dir: &Path) -> Result<(Counts, bool)> {
     let store = Store::open(dir)?;
     // Which records are dead comes from the table itself (the tombstones and the records
     // flagged as replacing), never from the header's counts, which are what is checked.
-    let dead = store.dead_entries()?;
+    let dead = store.dead_entries(false)?;
     let mut counts = Counts::default();
     let mut hidden = 0u64;
     for i in 0..store.entry_count() {

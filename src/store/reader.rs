@@ -486,14 +486,20 @@ impl Store {
     }
 
     /// Which records a later entry hid (deleted or replaced), one bit per entry. Costs one
-    /// bit per entry of memory, plus a bounded buffer of tombstones.
-    pub(crate) fn dead_entries(&self) -> Result<DeadSet> {
+    /// bit per entry of memory, plus a bounded buffer of tombstones. With `trust_counts`, a
+    /// kind of hiding entry the header counts none of is not looked for (readers trust the
+    /// header; `check`, which verifies the counts, does not).
+    pub(crate) fn dead_entries(&self, trust_counts: bool) -> Result<DeadSet> {
         let count = self.entry_count();
         let mut dead = DeadSet {
             bits: vec![0u64; (count as usize).div_ceil(64)],
         };
-        self.mark_deleted(&mut dead)?;
-        self.mark_replaced(&mut dead)?;
+        if !trust_counts || self.header.deleted_count.get() > 0 {
+            self.mark_deleted(&mut dead)?;
+        }
+        if !trust_counts || self.header.replaced_count.get() > 0 {
+            self.mark_replaced(&mut dead)?;
+        }
         self.index.map.release(0, self.index.map.len());
         self.lookup.release(0, self.lookup.len());
         Ok(dead)
@@ -737,7 +743,7 @@ impl<'a> Iterator for Records<'a> {
             return None;
         }
         if self.dead.is_none() && !self.store.all_live() {
-            match self.store.dead_entries() {
+            match self.store.dead_entries(true) {
                 Ok(dead) => self.dead = Some(dead),
                 Err(e) => {
                     self.next = self.store.entry_count();
