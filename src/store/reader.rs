@@ -513,8 +513,15 @@ impl Store {
     fn mark_deleted(&self, dead: &mut DeadSet) -> Result<()> {
         /// (offset, tombstone entry) pairs per chunk: 8 MiB.
         const CHUNK: usize = 1 << 19;
+        /// Entries per block of `reach` below.
+        const BLOCK: u64 = 1 << 16;
         let count = self.entry_count();
         let mut tombstones: Vec<(u64, u64)> = Vec::new();
+        // For each whole block of entries passed so far, one more than the highest record
+        // offset up to its end (0: no record yet), so that the merge starts at the block
+        // where the offsets it looks for begin rather than at the first entry.
+        let mut reach: Vec<u64> = Vec::new();
+        let mut highest_record = 0u64;
         let mut next = 0u64;
         while next < count {
             tombstones.clear();
@@ -523,8 +530,13 @@ impl Store {
                 if entry.is_tombstone() {
                     self.entry(next)?;
                     tombstones.push((entry.offset(), next));
+                } else {
+                    highest_record = highest_record.max(entry.offset() + 1);
                 }
                 next += 1;
+                if next.is_multiple_of(BLOCK) {
+                    reach.push(highest_record);
+                }
                 if next.is_multiple_of(1 << 18) {
                     self.lookup.release(0, next as usize * ENTRY_SIZE);
                 }
@@ -536,7 +548,7 @@ impl Store {
             tombstones.sort();
             let (lowest, highest) = (tombstones[0].0, tombstones[tombstones.len() - 1].0);
             let mut at = 0;
-            let mut j = self.first_record_at(lowest, next);
+            let mut j = reach.partition_point(|&r| r <= lowest) as u64 * BLOCK;
             while j < next {
                 let entry = self.raw_entry(j);
                 if !entry.is_tombstone() {
@@ -567,26 +579,6 @@ impl Store {
             self.lookup.release(0, self.lookup.len());
         }
         Ok(())
-    }
-
-    /// The first record among entries `0..end` whose offset is at least `offset` (or `end`),
-    /// by binary search over the growing offsets of records (tombstones are skipped).
-    fn first_record_at(&self, offset: u64, end: u64) -> u64 {
-        let (mut low, mut high, mut found) = (0, end, end);
-        while low < high {
-            let mid = low + (high - low) / 2;
-            let Some(record) = (mid..high).find(|&j| !self.raw_entry(j).is_tombstone()) else {
-                high = mid;
-                continue;
-            };
-            if self.raw_entry(record).offset() >= offset {
-                found = record;
-                high = mid;
-            } else {
-                low = record + 1;
-            }
-        }
-        found
     }
 
     /// Marks the records a record flagged as replacing hides: the entry of its key just
@@ -757,6 +749,9 @@ impl<'a> Iterator for Records<'a> {
             }
             let i = self.next;
             self.next += 1;
+            // Every entry passed, tombstones and skipped records too (a table can end with
+            // millions of tombstones).
+            self.release_lookup_behind(i);
             if self.store.raw_entry(i).is_tombstone() {
                 // Tombstones are not records; `check` verifies them.
                 continue;
@@ -769,7 +764,7 @@ impl<'a> Iterator for Records<'a> {
                 Ok(r) => r,
                 Err(e) => return Some(Err(e)),
             };
-            self.release_behind(i, &record.entry);
+            self.release_body_behind(&record.entry);
             let state = if !is_dead {
                 State::Live
             } else {
@@ -784,13 +779,18 @@ impl<'a> Iterator for Records<'a> {
 }
 
 impl Records<'_> {
-    /// Keeps peak RSS flat: pages behind the cursor are dropped from our resident set.
-    fn release_behind(&mut self, i: u64, entry: &Entry) {
+    /// Keeps peak RSS flat: pages of the table behind the cursor are dropped from our
+    /// resident set.
+    fn release_lookup_behind(&mut self, i: u64) {
         let lookup_pos = i as usize * ENTRY_SIZE;
         if lookup_pos >= self.released_lookup + RELEASE_EVERY {
             self.store.lookup.release(self.released_lookup, lookup_pos);
             self.released_lookup = lookup_pos;
         }
+    }
+
+    /// The same for the body, behind the record just read.
+    fn release_body_behind(&mut self, entry: &Entry) {
         let body_pos = entry.offset() as usize;
         if body_pos >= self.released_body + RELEASE_EVERY {
             self.store.body.release(self.released_body, body_pos);
