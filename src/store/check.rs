@@ -389,9 +389,7 @@ fn open_mapped(dir: &Path, name: &str, committed: u64, c: &mut Checker) -> Resul
 fn check_entries(files: &Lenient, c: &mut Checker, progress: &mut dyn FnMut(u64, u64)) {
     let generation = files.header.generation.get();
     let lookup_name = lookup_file(generation);
-    let body_name = body_file(generation);
-    let body = files.body.bytes();
-    let body_len = body.len() as u64;
+    let body_len = files.body.len() as u64;
     let committed = files.header.entry_count.get();
     let available = files.entries();
     c.report.entries = committed;
@@ -399,9 +397,16 @@ fn check_entries(files: &Lenient, c: &mut Checker, progress: &mut dyn FnMut(u64,
     let mut released = 0usize;
     let mut last_progress = 0u64;
     let total = files.header.body_len.get();
+    // A tombstone's key bytes are its record's, anywhere behind: tombstones are checked
+    // later, in groups, in the order of their offsets, so that the body is read in order
+    // then too.
+    let mut tombstones: Vec<(u64, u64)> = Vec::new();
     for i in 0..available {
         if c.full() || (i % STOP_EVERY == 0 && crate::interrupt::requested().is_some()) {
             return;
+        }
+        if i % STOP_EVERY == 0 {
+            files.lookup.release(0, i as usize * ENTRY_SIZE);
         }
         let entry = files.entry(i);
         let at = i * ENTRY_SIZE as u64;
@@ -416,85 +421,41 @@ fn check_entries(files: &Lenient, c: &mut Checker, progress: &mut dyn FnMut(u64,
             );
             continue;
         }
-        let start = entry.offset() as usize;
-        let key_bytes = &body[start..start + entry.key_len()];
-        let key = std::str::from_utf8(key_bytes).ok();
-        let Some(key) = key else {
-            c.problem(
-                Part::Record,
-                &body_name,
-                entry.offset(),
-                None,
-                Some(i),
-                format!("entry {i}: the key is not UTF-8"),
-            );
+        if entry.is_tombstone() {
+            tombstones.push((entry.offset(), i));
+            if tombstones.len() >= TOMBSTONES_AT_ONCE {
+                check_tombstones(files, c, &mut tombstones);
+            }
+            continue;
+        }
+        let Some(key) = check_record(files, c, i, &entry) else {
             continue;
         };
-        if let Some(what) = key_problem(key) {
+        c.report.records += 1;
+        if entry.offset() < previous_end {
             c.problem(
                 Part::Record,
-                &body_name,
-                entry.offset(),
+                &lookup_name,
+                at,
                 Some(key),
                 Some(i),
-                format!("entry {i}: {what}"),
+                format!("entry {i}: the record overlaps the one before it"),
             );
-            continue;
         }
-        if key_hash32(key_bytes) != entry.key_hash.get() {
-            c.problem(
-                Part::Record,
-                &body_name,
-                entry.offset(),
-                Some(key),
-                Some(i),
-                format!("entry {i}: the key does not match its hash"),
-            );
-            continue;
-        }
-        if !entry.is_tombstone() {
-            c.report.records += 1;
-            if entry.offset() < previous_end {
-                c.problem(
-                    Part::Record,
-                    &lookup_name,
-                    at,
-                    Some(key),
-                    Some(i),
-                    format!("entry {i}: the record overlaps the one before it"),
-                );
-            }
-            previous_end = entry.end();
-        }
+        previous_end = entry.end();
         if !c.options.quick {
-            let value: &[u8] = if entry.is_tombstone() {
-                &[]
-            } else {
-                &body[start + entry.key_len()..entry.end() as usize]
-            };
-            if record_crc(key_bytes, value, entry.is_json()) != entry.crc32.get() {
-                c.problem(
-                    Part::Record,
-                    &body_name,
-                    entry.offset(),
-                    Some(key),
-                    Some(i),
-                    format!("entry {i}: checksum mismatch"),
-                );
-            }
-            if !entry.is_tombstone() {
-                c.report.body_bytes_checked += entry.record_len();
-            }
+            c.report.body_bytes_checked += entry.record_len();
         }
         let done = entry.end();
         if done >= last_progress + (16 << 20) {
             progress(done, total);
             last_progress = done;
+            let start = entry.offset() as usize;
             files.body.release(released, start);
             released = start;
-            files.lookup.release(0, at as usize);
         }
     }
+    check_tombstones(files, c, &mut tombstones);
     if available < committed {
         c.problem(
             Part::Files,
@@ -508,17 +469,106 @@ fn check_entries(files: &Lenient, c: &mut Checker, progress: &mut dyn FnMut(u64,
     progress(total, total);
 }
 
+/// Tombstones checked together, at most (16 bytes each).
+const TOMBSTONES_AT_ONCE: usize = 1 << 18;
+
+/// Checks the tombstones `(offset, entry)` in the order of their offsets, and empties the list.
+fn check_tombstones(files: &Lenient, c: &mut Checker, tombstones: &mut Vec<(u64, u64)>) {
+    tombstones.sort_unstable();
+    let mut released = 0usize;
+    for &(offset, i) in tombstones.iter() {
+        if c.full() {
+            break;
+        }
+        check_record(files, c, i, &files.entry(i));
+        if offset as usize >= released + (16 << 20) {
+            files.body.release(0, offset as usize);
+            files.lookup.release(0, files.lookup.len());
+            released = offset as usize;
+        }
+    }
+    files.release();
+    tombstones.clear();
+}
+
+/// Checks the key and the checksum of entry `i` (whose bounds are checked); its key if the
+/// key itself is sound.
+fn check_record<'a>(files: &'a Lenient, c: &mut Checker, i: u64, entry: &Entry) -> Option<&'a str> {
+    let body_name = body_file(files.header.generation.get());
+    let body = files.body.bytes();
+    let start = entry.offset() as usize;
+    let key_bytes = &body[start..start + entry.key_len()];
+    let Ok(key) = std::str::from_utf8(key_bytes) else {
+        c.problem(
+            Part::Record,
+            &body_name,
+            entry.offset(),
+            None,
+            Some(i),
+            format!("entry {i}: the key is not UTF-8"),
+        );
+        return None;
+    };
+    if let Some(what) = key_problem(key) {
+        c.problem(
+            Part::Record,
+            &body_name,
+            entry.offset(),
+            Some(key),
+            Some(i),
+            format!("entry {i}: {what}"),
+        );
+        return None;
+    }
+    if key_hash32(key_bytes) != entry.key_hash.get() {
+        c.problem(
+            Part::Record,
+            &body_name,
+            entry.offset(),
+            Some(key),
+            Some(i),
+            format!("entry {i}: the key does not match its hash"),
+        );
+        return None;
+    }
+    if !c.options.quick {
+        let value: &[u8] = if entry.is_tombstone() {
+            &[]
+        } else {
+            &body[start + entry.key_len()..entry.end() as usize]
+        };
+        if record_crc(key_bytes, value, entry.is_json()) != entry.crc32.get() {
+            c.problem(
+                Part::Record,
+                &body_name,
+                entry.offset(),
+                Some(key),
+                Some(i),
+                format!("entry {i}: checksum mismatch"),
+            );
+        }
+    }
+    Some(key)
+}
+
+/// Index slots held in the resident set at a time by the passes that probe the index: 32 MiB.
+/// Entries are taken in passes, each one those whose probes start in one window of the
+/// table, so that probing never faults in more of the index than the window, however large.
+const INDEX_WINDOW: u64 = 4 << 20;
+
 fn check_index(files: &Lenient, c: &mut Checker) {
     let Some(index) = &files.index else { return };
     let name = index_file(files.header.index_id.get());
-    let entries = files.entries();
     let committed = files.header.entry_count.get();
     let dirty = files.header.index_dirty();
     let mut filled = 0u64;
     let mut stale = 0u64;
     for slot_number in 0..index.capacity {
-        if slot_number % STOP_EVERY == 0 && crate::interrupt::requested().is_some() {
-            return;
+        if slot_number % STOP_EVERY == 0 {
+            if crate::interrupt::requested().is_some() {
+                return;
+            }
+            index.map.release(0, slot_number as usize * 8);
         }
         let value = index.map.load_u64(slot_number as usize);
         let Some(entry) = index::slot_entry(value) else {
@@ -556,23 +606,8 @@ fn check_index(files: &Lenient, c: &mut Checker) {
             continue;
         }
         filled += 1;
-        if entry < entries
-            && index::slot_tag(value) != index::tag(files.entry(entry).key_hash.get())
-        {
-            // Even in a dirty index: a batch only adds slots for entries past the commit
-            // point (and the next writer clears only those), so this is damage, not a crash.
-            if !c.problem(
-                Part::Index,
-                &name,
-                slot_number * 8,
-                None,
-                Some(entry),
-                format!("slot {slot_number} does not match entry {entry}"),
-            ) {
-                return;
-            }
-        }
     }
+    index.map.release(0, index.map.len());
     if stale > 0 {
         c.report.notes.push(format!(
             "{stale} index slots belong to an interrupted batch"
@@ -593,54 +628,105 @@ fn check_index(files: &Lenient, c: &mut Checker) {
             ),
         );
     }
+    let Some(found) = find_every_entry(files, index, &name, c) else {
+        return;
+    };
+    if found < filled {
+        // Every entry has its slot, yet more slots are filled: some slot names an entry with
+        // the wrong tag (or twice). Rare, so worth a random read per slot to name them.
+        name_stray_slots(files, index, &name, c);
+    }
+}
+
+/// Probes the index for every entry, as a reader looking its key up would, and reports the
+/// entries it cannot find. Returns how many it found (`None` when stopped).
+fn find_every_entry(
+    files: &Lenient,
+    index: &super::reader::IndexMap,
+    name: &str,
+    c: &mut Checker,
+) -> Option<u64> {
     use index::Slots;
-    for i in 0..entries {
-        if i % STOP_EVERY == 0 && crate::interrupt::requested().is_some() {
-            return;
-        }
-        if i + 16 < entries {
-            // Start the random load of a later entry's slot now, so the misses overlap.
-            let ahead = files.entry(i + 16).key_hash.get();
-            index
-                .map
-                .prefetch(index::home(ahead, index.capacity) as usize * 8);
-        }
-        let entry = files.entry(i);
-        let hash32 = entry.key_hash.get();
-        let wanted = index::slot(hash32, i);
-        let mask = index.capacity - 1;
-        let mut at = index::home(hash32, index.capacity);
-        let mut found = false;
-        for _ in 0..index.capacity {
-            let value = index.slot(at);
-            // Where a reader's probe stops (see `index::probe`).
-            if index::slot_entry(value).is_none() {
-                break;
+    let entries = files.entries();
+    let mask = index.capacity - 1;
+    let window = index.capacity.min(INDEX_WINDOW);
+    let mut found_count = 0u64;
+    for first in (0..index.capacity).step_by(window as usize) {
+        for i in 0..entries {
+            if i % STOP_EVERY == 0 {
+                if crate::interrupt::requested().is_some() {
+                    return None;
+                }
+                files.lookup.release(0, i as usize * ENTRY_SIZE);
             }
-            if value == wanted {
-                found = true;
-                break;
+            let hash32 = files.entry(i).key_hash.get();
+            let mut at = index::home(hash32, index.capacity);
+            if at < first || at >= first + window {
+                continue;
             }
-            at = (at + 1) & mask;
-        }
-        if !found
-            && !c.problem(
+            let wanted = index::slot(hash32, i);
+            let mut found = false;
+            for _ in 0..index.capacity {
+                let value = index.slot(at);
+                // Where a reader's probe stops (see `index::probe`).
+                if index::slot_entry(value).is_none() {
+                    break;
+                }
+                if value == wanted {
+                    found = true;
+                    break;
+                }
+                at = (at + 1) & mask;
+            }
+            if found {
+                found_count += 1;
+            } else if !c.problem(
                 Part::Index,
-                &name,
+                name,
                 0,
                 None,
                 Some(i),
                 format!("entry {i} is missing from the index"),
+            ) {
+                return None;
+            }
+        }
+        files.lookup.release(0, files.lookup.len());
+        index.map.release(0, index.map.len());
+    }
+    Some(found_count)
+}
+
+/// Names the slots whose tag does not match the entry they name.
+fn name_stray_slots(files: &Lenient, index: &super::reader::IndexMap, name: &str, c: &mut Checker) {
+    let entries = files.entries();
+    let committed = files.header.entry_count.get();
+    for slot_number in 0..index.capacity {
+        if slot_number % STOP_EVERY == 0 {
+            if crate::interrupt::requested().is_some() {
+                return;
+            }
+            files.release();
+        }
+        let value = index.map.load_u64(slot_number as usize);
+        let Some(entry) = index::slot_entry(value) else {
+            continue;
+        };
+        if entry < entries.min(committed)
+            && index::slot_tag(value) != index::tag(files.entry(entry).key_hash.get())
+            && !c.problem(
+                Part::Index,
+                name,
+                slot_number * 8,
+                None,
+                Some(entry),
+                format!("slot {slot_number} does not match entry {entry}"),
             )
         {
             return;
         }
-        if i % (1 << 16) == 0 {
-            // Probes touch the index anywhere; the table is read in order.
-            index.map.release(0, index.map.len());
-            files.lookup.release(0, i as usize * ENTRY_SIZE);
-        }
     }
+    files.release();
 }
 
 /// Recounts live, deleted and replaced records and their bytes, and compares with the header.
@@ -685,31 +771,64 @@ fn check_counts(dir: &Path, files: &Lenient, c: &mut Checker) -> Result<()> {
 /// one the index lost, and the tombstone then hides a record that was already dead.
 fn check_visibility(dir: &Path, c: &mut Checker) -> Result<()> {
     let store = Store::open(dir)?;
-    for (n, item) in store.live_records(false).enumerate() {
-        let (record, _) = item?;
-        let i = record.entry_index;
-        store.prefetch_slot_of(i + 16);
-        if n % (1 << 16) == 0 {
-            store.release_pages();
-        }
-        let found = store.latest_entry(record.key)?.map(|(j, _)| j);
-        if found != Some(i) {
-            let found = found.map_or("nothing".to_string(), |j| format!("entry {j}"));
-            let more = c.problem(
-                Part::Record,
-                &store.lookup_file_name(),
-                i * ENTRY_SIZE as u64,
-                Some(record.key),
-                Some(i),
-                format!(
-                    "entry {i}: a scan lists this record as live, but a lookup of its key finds \
-                     {found} (a tombstone or replacement hides the wrong record)"
-                ),
-            );
-            if !more {
-                break;
+    let dead = if store.all_live() {
+        None
+    } else {
+        Some(store.dead_entries(true)?)
+    };
+    let entries = store.entry_count();
+    let capacity = store.index.capacity;
+    let window = capacity.min(INDEX_WINDOW);
+    // In windows of the index, as `find_every_entry`: the lookups then fault in no more of
+    // the index than a window; the table and the body are read in order.
+    for first in (0..capacity).step_by(window as usize) {
+        for i in 0..entries {
+            if i % STOP_EVERY == 0 {
+                crate::interrupt::check()?;
+                store.lookup.release(0, i as usize * ENTRY_SIZE);
+                store.body.release(0, store.body.len());
+            }
+            let entry = store.raw_entry(i);
+            if entry.is_tombstone() || dead.as_ref().is_some_and(|d| d.contains(i)) {
+                continue;
+            }
+            let hash32 = entry.key_hash.get();
+            let home = index::home(hash32, capacity);
+            if home < first || home >= first + window {
+                continue;
+            }
+            // A scan lists record `i` as live: a lookup of its key must find it.
+            let key = store.key_bytes(&entry);
+            let probe = index::probe(&store.index, hash32, entries, |j| {
+                if j == i {
+                    return Ok::<bool, Error>(true);
+                }
+                // Another key whose 32-bit hash is the same (a few thousand pairs in ten
+                // million keys): read with pread, not through the maps.
+                store.entry_has_key(j, key)
+            })?;
+            if probe.latest != Some(i) {
+                let found = probe
+                    .latest
+                    .map_or("nothing".to_string(), |j| format!("entry {j}"));
+                let key = String::from_utf8_lossy(key);
+                let more = c.problem(
+                    Part::Record,
+                    &store.lookup_file_name(),
+                    i * ENTRY_SIZE as u64,
+                    Some(&key),
+                    Some(i),
+                    format!(
+                        "entry {i}: a scan lists this record as live, but a lookup of its key \
+                         finds {found} (a tombstone or replacement hides the wrong record)"
+                    ),
+                );
+                if !more {
+                    return Ok(());
+                }
             }
         }
+        store.release_pages();
     }
     Ok(())
 }
@@ -725,6 +844,9 @@ fn recount(dir: &Path) -> Result<(Counts, bool)> {
     let mut counts = Counts::default();
     let mut hidden = 0u64;
     for i in 0..store.entry_count() {
+        if i % (1 << 16) == 0 {
+            store.release_pages();
+        }
         let entry = store.raw_entry(i);
         if entry.is_tombstone() {
             counts.deleted += 1;
@@ -739,9 +861,6 @@ fn recount(dir: &Path) -> Result<(Counts, bool)> {
         } else {
             counts.live += 1;
             counts.live_bytes += entry.record_len();
-        }
-        if i % (1 << 16) == 0 {
-            store.release_pages();
         }
     }
     let adds_up = hidden == counts.deleted + counts.replaced;

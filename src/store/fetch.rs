@@ -210,6 +210,28 @@ impl Store {
             .context(|| format!("cannot read {}", self.body_file_name()))
     }
 
+    /// Whether entry `i` has the key `key`, read with `pread`: for the rare comparisons of a
+    /// sequential pass (two keys whose 32-bit hashes collide), where faulting in a stretch of
+    /// the maps for each one would swell the resident set.
+    pub(crate) fn entry_has_key(&self, i: u64, key: &[u8]) -> Result<bool> {
+        let entry = self.read_entry(i)?;
+        if entry.key_len() != key.len() {
+            return Ok(false);
+        }
+        let mut stored = Vec::new();
+        self.read_body(
+            Mapped {
+                index: false,
+                lookup: false,
+                body: false,
+            },
+            entry.offset(),
+            key.len(),
+            &mut stored,
+        )?;
+        Ok(stored == key)
+    }
+
     /// Entry `i` read with `pread`, checked like [`Store::entry`].
     fn read_entry(&self, i: u64) -> Result<Entry> {
         if i >= self.entry_count() {

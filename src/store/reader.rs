@@ -367,7 +367,7 @@ impl Store {
     }
 
     /// The key bytes of a checked entry.
-    fn key_bytes(&self, entry: &Entry) -> &[u8] {
+    pub(crate) fn key_bytes(&self, entry: &Entry) -> &[u8] {
         let start = entry.offset() as usize;
         &self.body.bytes()[start..start + entry.key_len()]
     }
@@ -588,6 +588,9 @@ impl Store {
         let replaces = |e: &Entry| !e.is_tombstone() && e.flags() & FLAG_REPLACES != 0;
         const AHEAD: u64 = 16;
         for i in 0..count {
+            if i.is_multiple_of(1 << 18) {
+                self.lookup.release(0, i as usize * ENTRY_SIZE);
+            }
             if i + AHEAD < count {
                 let ahead = self.raw_entry(i + AHEAD);
                 if replaces(&ahead) {
@@ -614,9 +617,9 @@ impl Store {
             if let Some(j) = hidden.filter(|&j| !self.raw_entry(j).is_tombstone()) {
                 dead.bits[(j / 64) as usize] |= 1 << (j % 64);
             }
-            if i % (1 << 18) == 0 {
-                self.index.map.release(0, self.index.map.len());
-                self.lookup.release(0, self.lookup.len());
+            // The probes read the index, the table and the body anywhere.
+            if self.rss.tick() {
+                self.release_pages();
             }
         }
         Ok(())
@@ -655,15 +658,6 @@ impl Store {
     /// Apparent and allocated sizes of every file of the store.
     pub fn files(&self) -> Result<Vec<FileSize>> {
         store_files(&self.dir)
-    }
-
-    /// Starts loading the index slot where the probe for entry `i`'s key begins (a scan that
-    /// looks every record up calls this a little ahead, so the cache misses overlap).
-    pub(crate) fn prefetch_slot_of(&self, i: u64) {
-        if i < self.entry_count() {
-            let home = index::home(self.raw_entry(i).key_hash.get(), self.index.capacity);
-            self.index.map.prefetch(home as usize * 8);
-        }
     }
 
     /// Drops every mapped page from this process's resident set; commands that touch many
