@@ -116,6 +116,17 @@ impl Checker {
         self.report.problems.len() < self.options.max_errors
     }
 
+    /// Adds the problems and notes another pass found, up to the limit.
+    fn absorb(&mut self, other: CheckReport) {
+        self.report.notes.extend(other.notes);
+        self.report.stopped_early |= other.stopped_early;
+        for p in other.problems {
+            if !self.problem(p.part, &p.file, p.offset, p.key.as_deref(), p.entry, p.what) {
+                break;
+            }
+        }
+    }
+
     fn full(&self) -> bool {
         self.report.problems.len() >= self.options.max_errors
     }
@@ -160,22 +171,50 @@ pub fn check(
         report: CheckReport::default(),
     };
     if let Some(files) = check_header_and_files(dir, &mut checker)? {
-        check_entries(&files, &mut checker, progress);
+        // Two cores: this thread checks every record against its checksum, the other the
+        // index and the visibility of keys; the report lists their problems in that order.
+        let options = checker.options;
+        let (other, index_first) = std::thread::scope(|scope| {
+            let other = scope.spawn(|| {
+                let mut index = Checker {
+                    options,
+                    report: CheckReport::default(),
+                };
+                check_index(&files, &mut index);
+                // Visibility and counts assume sound entries and index: they run only when
+                // neither pass found a problem, which the entries' pass tells only at its end.
+                let mut rest = Checker {
+                    options,
+                    report: CheckReport::default(),
+                };
+                let rest = if index.report.problems.is_empty() {
+                    check_visibility(dir, &mut rest).and_then(|()| {
+                        if rest.report.problems.is_empty() {
+                            check_counts(dir, &files, &mut rest)?;
+                        }
+                        Ok(rest)
+                    })
+                } else {
+                    Ok(rest)
+                };
+                (index, rest)
+            });
+            check_entries(&files, &mut checker, progress);
+            let first = checker.report.problems.is_empty();
+            (
+                other
+                    .join()
+                    .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+                first,
+            )
+        });
         files.release();
         crate::failpoint::hit("check-scanned")?;
         crate::interrupt::check()?;
-        if !checker.full() {
-            check_index(&files, &mut checker);
-        }
-        files.release();
-        crate::interrupt::check()?;
-        // Visibility first: its problems name the keys concerned; counts that do not add up
-        // follow from them.
-        if checker.report.problems.is_empty() {
-            check_visibility(dir, &mut checker)?;
-        }
-        if checker.report.problems.is_empty() {
-            check_counts(dir, &files, &mut checker)?;
+        let (index, rest) = other;
+        checker.absorb(index.report);
+        if index_first && checker.report.problems.is_empty() {
+            checker.absorb(rest?.report);
         }
     }
     checker.report.ok = checker.report.problems.is_empty();
@@ -551,10 +590,10 @@ fn check_record<'a>(files: &'a Lenient, c: &mut Checker, i: u64, entry: &Entry) 
     Some(key)
 }
 
-/// Index slots held in the resident set at a time by the passes that probe the index: 32 MiB.
+/// Index slots held in the resident set at a time by the passes that probe the index: 16 MiB.
 /// Entries are taken in passes, each one those whose probes start in one window of the
 /// table, so that probing never faults in more of the index than the window, however large.
-const INDEX_WINDOW: u64 = 4 << 20;
+const INDEX_WINDOW: u64 = 2 << 20;
 
 fn check_index(files: &Lenient, c: &mut Checker) {
     let Some(index) = &files.index else { return };
@@ -792,6 +831,9 @@ fn check_visibility(dir: &Path, c: &mut Checker) -> Result<()> {
             if entry.is_tombstone() || dead.as_ref().is_some_and(|d| d.contains(i)) {
                 continue;
             }
+            // Runs beside the entries' pass, so it may meet a damaged entry that pass reports
+            // (and then this pass's findings are not used).
+            let entry = store.entry(i)?;
             let hash32 = entry.key_hash.get();
             let home = index::home(hash32, capacity);
             if home < first || home >= first + window {
