@@ -542,6 +542,17 @@ fn scenarios(root: &Path) -> Vec<Scenario> {
         &mut rng,
         false,
     );
+    // 300 records on 300 pass the 768 a 1024-slot index takes: the batch writes a larger
+    // index file that no header names until its commit, which a kill must not leave behind.
+    add(
+        &mut scenarios,
+        "append --jsonl growing the index",
+        &clean,
+        Kind::AppendJsonl,
+        600,
+        &mut rng,
+        false,
+    );
     add(&mut scenarios, "rm", &clean, Kind::Rm, 60, &mut rng, false);
     add(
         &mut scenarios,
@@ -1019,4 +1030,67 @@ fn a_failpoint_stops_the_writer_only_at_the_pass_it_names() {
     let mut expected = model;
     expected.put("x", b"y", harness::Dup::Error).unwrap();
     assert_eq!(read_state(&store, true).unwrap(), expected);
+}
+
+/// A batch that outgrows the index writes a larger index file, named by no header until its
+/// commit. Killed before the commit, it must leave that file for the next writer to remove.
+#[test]
+fn a_batch_killed_after_growing_the_index_leaves_no_index_file_behind() {
+    use std::io::Write;
+    let root = tempfile::tempdir().unwrap();
+    let store = root.path().join("store");
+    let append = |lines: std::ops::Range<u32>, failpoint: Option<&str>| {
+        let mut command = harness::mmstore();
+        command
+            .args(["append", "--quiet", "--create"])
+            .arg(&store)
+            .arg("--jsonl")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        if let Some(point) = failpoint {
+            command.env("MMSTORE_FAILPOINT", point);
+        }
+        let mut child = command.spawn().unwrap();
+        let input: String = lines.map(|i| format!("{{\"n\":{i}}}\n")).collect();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    assert!(append(0..300, None).status.success());
+    let index_files = || -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(&store)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with("index."))
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(index_files().len(), 1);
+    // 300 more pass the 768 entries a 1024-slot index takes.
+    let killed = append(300..900, Some("before-data-sync"));
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::signal(&killed.status),
+        Some(9),
+        "{killed:?}"
+    );
+    assert_eq!(index_files().len(), 2, "the batch grew the index");
+    // The store is the state before the batch, and the next writer removes the new file.
+    let checked = harness::check(&store);
+    assert_eq!(checked.code(), Some(0), "{}", checked.describe());
+    assert!(append(900..901, None).status.success());
+    assert_eq!(index_files().len(), 1);
+    assert_eq!(stray_files(&store), Vec::<String>::new());
+    let listed = harness::run(["ls".as_ref(), store.as_os_str()], None);
+    assert_eq!(
+        listed.stdout_text().lines().count(),
+        301,
+        "{}",
+        listed.describe()
+    );
 }
