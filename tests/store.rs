@@ -645,3 +645,36 @@ proptest! {
         prop_assert_eq!(&export(&from_array, false), &exported);
     }
 }
+
+/// `fetch` reads a large value in two steps (the key first, then the rest once the key
+/// matches): values around that threshold, and far past it, come back whole on every path.
+#[test]
+fn fetch_returns_large_values_whole_whatever_reads_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let store_dir = dir.path().join("store");
+    create_store(&store_dir, OPTIONS).unwrap();
+    let mut writer = Writer::open(&store_dir, OPTIONS).unwrap();
+    let sizes = [0usize, 1, 16 * 1024 - 3, 16 * 1024 + 5, 1 << 20];
+    let value = |n: usize| -> Vec<u8> { (0..n).map(|i| (i * 7 + n) as u8).collect() };
+    for n in sizes {
+        writer
+            .put(&format!("k{n}"), &value(n), false, OnDuplicate::Error)
+            .unwrap();
+    }
+    // A replaced key: the newest version must come back.
+    writer
+        .put("k1", &value(70_000), false, OnDuplicate::Replace)
+        .unwrap();
+    writer.commit().unwrap();
+    let store = Store::open(&store_dir).unwrap();
+    let mut buf = Vec::new();
+    for budget in [0, u64::MAX / 4] {
+        store.set_fetch_map_budget(budget);
+        for n in sizes {
+            let want = if n == 1 { value(70_000) } else { value(n) };
+            let got = store.fetch(&format!("k{n}"), &mut buf).unwrap().unwrap();
+            assert_eq!(got.value, &want[..], "k{n} with map budget {budget}");
+        }
+        assert!(store.fetch("absent", &mut buf).unwrap().is_none());
+    }
+}
