@@ -112,7 +112,9 @@ pub(crate) struct Files {
     pub(crate) index: File,
 }
 
-/// The resident-set budget of random reads (many `get`s): see [`RssGuard`].
+/// The resident-set budget of random reads through the maps ([`Store::get`], and the probes of
+/// a scan telling deleted from replaced records): see [`RssGuard`]. The `get` command reads
+/// with [`Store::fetch`] instead, which keeps its own budget.
 pub const RANDOM_READ_BUDGET: u64 = 36 << 20;
 
 #[derive(Debug)]
