@@ -19,7 +19,7 @@ use zerocopy::FromBytes;
 
 use super::format::{ENTRY_SIZE, Entry, key_hash};
 use super::index::{self, Slots};
-use super::reader::{Record, Store, entry_problem, record_crc_of};
+use super::reader::{Record, Store, record_crc_of};
 use crate::error::{Error, IoContext, Result};
 
 /// The most bytes of maps a lookup may fault in whole: with the program itself, peak RSS
@@ -242,14 +242,6 @@ impl Store {
             .lookup
             .read_exact_at(&mut bytes, i * ENTRY_SIZE as u64)
             .context(|| format!("cannot read {}", self.lookup_file_name()))?;
-        let entry = Entry::read_from_bytes(&bytes).expect("entry size");
-        if let Some(what) = entry_problem(&entry, self.header().body_len.get()) {
-            return Err(Error::corrupt(
-                self.lookup_file_name(),
-                i * ENTRY_SIZE as u64,
-                what,
-            ));
-        }
-        Ok(entry)
+        self.checked(i, Entry::read_from_bytes(&bytes).expect("entry size"))
     }
 }

@@ -357,15 +357,19 @@ impl Store {
                 "entry out of range",
             ));
         }
-        let entry = self.raw_entry(i);
-        if let Some(what) = entry_problem(&entry, self.header.body_len.get()) {
-            return Err(Error::corrupt(
+        self.checked(i, self.raw_entry(i))
+    }
+
+    /// `entry`, read as entry `i` (in range), if it fits the format and the committed body.
+    pub(crate) fn checked(&self, i: u64, entry: Entry) -> Result<Entry> {
+        match entry_problem(&entry, self.header.body_len.get()) {
+            Some(what) => Err(Error::corrupt(
                 self.lookup_file_name(),
                 i * ENTRY_SIZE as u64,
                 what,
-            ));
+            )),
+            None => Ok(entry),
         }
-        Ok(entry)
     }
 
     /// The key bytes of a checked entry.
