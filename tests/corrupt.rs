@@ -574,14 +574,7 @@ fn a_damaged_older_header_slot_is_found_and_repair_rewrites_it() {
     let checked = check(&store);
     assert_eq!(checked.code(), Some(4), "{}", checked.describe());
     assert!(checked.stdout_text().contains("header"));
-    let repaired = run(
-        [
-            OsStr::new("check"),
-            store.as_os_str(),
-            OsStr::new("--repair"),
-        ],
-        None,
-    );
+    let repaired = harness::repair(&store, false);
     assert_eq!(repaired.code(), Some(0), "{}", repaired.describe());
     assert_eq!(check(&store).code(), Some(0));
     assert_eq!(read_state(&store, true).unwrap(), model);
@@ -614,14 +607,7 @@ fn a_damaged_newest_header_slot_is_reported_writers_refuse_and_repair_restores_i
         None,
     );
     assert_eq!(append.code(), Some(4), "{}", append.describe());
-    let repaired = run(
-        [
-            OsStr::new("check"),
-            store.as_os_str(),
-            OsStr::new("--repair"),
-        ],
-        None,
-    );
+    let repaired = harness::repair(&store, false);
     assert_eq!(repaired.code(), Some(0), "{}", repaired.describe());
     assert_eq!(check(&store).code(), Some(0));
     assert_eq!(read_state(&store, true).unwrap(), model);
@@ -634,14 +620,7 @@ fn a_damaged_index_is_found_and_repair_rebuilds_it_keeping_every_record() {
     let model = small_store(&store);
     harness::corrupt_index_slot(&store);
     assert_eq!(check(&store).code(), Some(4));
-    let repaired = run(
-        [
-            OsStr::new("check"),
-            store.as_os_str(),
-            OsStr::new("--repair"),
-        ],
-        None,
-    );
+    let repaired = harness::repair(&store, false);
     assert_eq!(repaired.code(), Some(0), "{}", repaired.describe());
     assert_eq!(check(&store).code(), Some(0));
     assert_eq!(read_state(&store, true).unwrap(), model);
@@ -654,14 +633,7 @@ fn repair_keeps_a_damaged_record_until_drop_corrupt_and_never_drops_a_valid_one(
     let model = small_store(&store);
     harness::corrupt_value(&store, "beta", 3);
     // Without --drop-corrupt: reported, kept, still exit 4.
-    let kept = run(
-        [
-            OsStr::new("check"),
-            store.as_os_str(),
-            OsStr::new("--repair"),
-        ],
-        None,
-    );
+    let kept = harness::repair(&store, false);
     assert_eq!(kept.code(), Some(4), "{}", kept.describe());
     assert!(kept.stderr.contains("--drop-corrupt"), "{}", kept.stderr);
     let got = run(
@@ -675,15 +647,7 @@ fn repair_keeps_a_damaged_record_until_drop_corrupt_and_never_drops_a_valid_one(
         got.describe()
     );
     // With it: the damaged record is gone, every other one is there byte for byte.
-    let dropped = run(
-        [
-            OsStr::new("check"),
-            store.as_os_str(),
-            OsStr::new("--repair"),
-            OsStr::new("--drop-corrupt"),
-        ],
-        None,
-    );
+    let dropped = harness::repair(&store, true);
     assert_eq!(dropped.code(), Some(0), "{}", dropped.describe());
     assert_eq!(check(&store).code(), Some(0));
     let mut expected = model;
@@ -698,15 +662,7 @@ fn drop_corrupt_of_a_damaged_replacement_does_not_bring_back_the_replaced_value(
     let model = small_store(&store);
     // "zeta" was replaced; damage its new value: the old one must not come back.
     harness::corrupt_value(&store, "zeta", 0);
-    let dropped = run(
-        [
-            OsStr::new("check"),
-            store.as_os_str(),
-            OsStr::new("--repair"),
-            OsStr::new("--drop-corrupt"),
-        ],
-        None,
-    );
+    let dropped = harness::repair(&store, true);
     assert_eq!(dropped.code(), Some(0), "{}", dropped.describe());
     let mut expected = model;
     expected.delete("zeta");
@@ -727,15 +683,7 @@ fn drop_corrupt_of_a_replacement_with_a_damaged_key_does_not_bring_back_the_repl
         .entry
         .offset();
     flip_byte(&files(&store).body, offset + 1);
-    let dropped = run(
-        [
-            OsStr::new("check"),
-            store.as_os_str(),
-            OsStr::new("--repair"),
-            OsStr::new("--drop-corrupt"),
-        ],
-        None,
-    );
+    let dropped = harness::repair(&store, true);
     assert_eq!(dropped.code(), Some(0), "{}", dropped.describe());
     let state = read_state(&store, true).unwrap();
     assert_ne!(
@@ -756,15 +704,7 @@ fn drop_corrupt_keeps_a_record_whose_stored_key_hash_is_damaged() {
     // Entry 1 is "beta": its key and value pass their checksum, only the stored hash is bad.
     flip_byte(&files(&store).lookup, 24 + 16);
     assert_eq!(check(&store).code(), Some(4));
-    let repaired = run(
-        [
-            OsStr::new("check"),
-            store.as_os_str(),
-            OsStr::new("--repair"),
-            OsStr::new("--drop-corrupt"),
-        ],
-        None,
-    );
+    let repaired = harness::repair(&store, true);
     assert_eq!(repaired.code(), Some(0), "{}", repaired.describe());
     assert_eq!(check(&store).code(), Some(0));
     assert_eq!(read_state(&store, true).unwrap(), model);
@@ -786,14 +726,7 @@ fn header_counts_that_disagree_with_the_table_are_found_and_recounted() {
     fs::write(&header, bytes).unwrap();
     let checked = check(&store);
     assert_eq!(checked.code(), Some(4), "{}", checked.describe());
-    let repaired = run(
-        [
-            OsStr::new("check"),
-            store.as_os_str(),
-            OsStr::new("--repair"),
-        ],
-        None,
-    );
+    let repaired = harness::repair(&store, false);
     assert_eq!(repaired.code(), Some(0), "{}", repaired.describe());
     assert_eq!(read_state(&store, true).unwrap(), model);
 }

@@ -330,15 +330,7 @@ fn verify_after(
     }
     if planted_damage {
         // The repair was killed before it published; a repair run to the end finishes it.
-        let repaired = run(
-            [
-                OsStr::new("check"),
-                store.as_os_str(),
-                OsStr::new("--repair"),
-                OsStr::new("--drop-corrupt"),
-            ],
-            None,
-        );
+        let repaired = harness::repair(store, true);
         if repaired.code() != Some(0) {
             return fail(
                 FailureKind::Other,

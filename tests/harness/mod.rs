@@ -81,6 +81,19 @@ pub fn check(store: &Path) -> Outcome {
     run([OsStr::new("check"), store.as_os_str()], None)
 }
 
+/// `mmstore check --repair STORE` (with `--drop-corrupt` when asked).
+pub fn repair(store: &Path, drop_corrupt: bool) -> Outcome {
+    let mut args = vec![
+        OsStr::new("check"),
+        store.as_os_str(),
+        OsStr::new("--repair"),
+    ];
+    if drop_corrupt {
+        args.push(OsStr::new("--drop-corrupt"));
+    }
+    run(args, None)
+}
+
 /// Asserts that a command ended the way a user may see: an exit code in `allowed` with a
 /// message, never a panic (101) or a signal.
 pub fn assert_orderly(outcome: &Outcome, allowed: &[i32], what: &str) {
