@@ -297,19 +297,11 @@ fn check_header_and_files(dir: &Path, c: &mut Checker) -> Result<Option<Lenient>
                 format!("header slot {other} does not start with the magic bytes"),
             );
         }
-        SlotState::Missing => {
-            c.problem(
-                Part::Header,
-                HEADER_FILE,
-                header_len,
-                None,
-                None,
-                format!("the header file is truncated ({header_len} of {HEADER_FILE_SIZE} bytes)"),
-            );
-        }
+        // A cut header file, reported below.
+        SlotState::Missing => {}
         SlotState::NewerVersion(_) => unreachable!("read_header refuses newer versions"),
     }
-    if header_len < HEADER_FILE_SIZE && !matches!(read.slots[other], SlotState::Missing) {
+    if header_len < HEADER_FILE_SIZE {
         c.problem(
             Part::Header,
             HEADER_FILE,
