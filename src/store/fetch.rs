@@ -131,8 +131,9 @@ impl Store {
         buf: &'b mut Vec<u8>,
     ) -> Result<Option<Record<'b>>> {
         let wanted = key.as_bytes();
-        // The entry whose bytes are in `buf`, and how many of them. Candidates are read into
-        // `spare`, and swapped into `buf` when their key matches.
+        // The entry whose bytes are in `buf`, and how many of them. Until one matches,
+        // candidates are read into `buf` itself (no allocation in the usual lookup); after
+        // that into `spare`, swapped into `buf` when their key matches too.
         let mut held: Option<(u64, Entry, usize)> = None;
         let mut spare = Vec::new();
         let probe = index::probe(
@@ -154,11 +155,18 @@ impl Store {
                 } else {
                     wanted.len()
                 };
-                self.read_body(mapped, entry.offset(), len, &mut spare)?;
-                if spare[..wanted.len()] != *wanted {
+                let into = if held.is_none() {
+                    &mut *buf
+                } else {
+                    &mut spare
+                };
+                self.read_body(mapped, entry.offset(), len, into)?;
+                if into[..wanted.len()] != *wanted {
                     return Ok(false);
                 }
-                std::mem::swap(buf, &mut spare);
+                if held.is_some() {
+                    std::mem::swap(buf, &mut spare);
+                }
                 // `probe` only asks about entries newer than the last match.
                 held = Some((i, entry, len));
                 Ok(true)
@@ -172,7 +180,8 @@ impl Store {
         }
         let full = entry.record_len() as usize;
         if len < full {
-            let mut rest = Vec::new();
+            // A large value: the rest of it, after the key already in `buf`.
+            let mut rest = std::mem::take(&mut spare);
             self.read_body(mapped, entry.offset() + len as u64, full - len, &mut rest)?;
             buf.extend_from_slice(&rest);
         }
