@@ -937,7 +937,8 @@ impl Writer {
 
     /// Moves to an index twice the size when the next slot would fill it past 3/4.
     fn ensure_index_room(&mut self) -> Result<()> {
-        if index::has_room(self.index.capacity, self.batch.index_used) {
+        // A deferred index stays as `reserve` left it (empty) until the commit builds it.
+        if self.defer_index || index::has_room(self.index.capacity, self.batch.index_used) {
             return Ok(());
         }
         let capacity = index::capacity_for(self.batch.index_used + 1).max(self.index.capacity * 2);
@@ -982,8 +983,23 @@ impl Writer {
     fn fill_index(&self, path: &Path, id: u64, capacity: u64) -> Result<IndexMut> {
         let file = create_file(&self.dir, &index_file(id))?;
         allocate(&file, capacity * 8).context(|| format!("cannot size {}", path.display()))?;
+        self.build_index(&file, capacity)
+            .context(|| format!("cannot build {}", path.display()))?;
+        let map = MapMut::new(&file, capacity * 8)
+            .context(|| format!("cannot map {}", path.display()))?;
+        Ok(IndexMut {
+            id,
+            capacity,
+            file,
+            map,
+        })
+    }
+
+    /// Writes the slots of every entry, committed and pending (flushed), into `file`, a
+    /// table of `capacity` slots that reads as all empty.
+    fn build_index(&self, file: &File, capacity: u64) -> io::Result<()> {
         let mut raw = vec![0u8; 64 * 1024 * ENTRY_SIZE];
-        index::build(&file, capacity, self.batch.entries, &mut |start, hashes| {
+        index::build(file, capacity, self.batch.entries, &mut |start, hashes| {
             let bytes = &mut raw[..hashes.len() * ENTRY_SIZE];
             self.lookup_file
                 .read_exact_at(bytes, start * ENTRY_SIZE as u64)?;
@@ -994,15 +1010,6 @@ impl Writer {
                     .get();
             }
             Ok(())
-        })
-        .context(|| format!("cannot build {}", path.display()))?;
-        let map = MapMut::new(&file, capacity * 8)
-            .context(|| format!("cannot map {}", path.display()))?;
-        Ok(IndexMut {
-            id,
-            capacity,
-            file,
-            map,
         })
     }
 
@@ -1138,8 +1145,14 @@ impl Writer {
         self.flush_lookup()?;
         if self.defer_index {
             // Every entry of the batch is in the lookup file: build the table from it.
-            let capacity = index::capacity_for(self.batch.index_used).max(self.index.capacity);
-            self.grow_index(capacity)?;
+            let capacity = index::capacity_for(self.batch.index_used);
+            if self.index.id != self.committed.index_id.get() && self.index.capacity >= capacity {
+                // The empty table `reserve` made for this batch, which no header names yet.
+                self.build_index(&self.index.file, self.index.capacity)
+                    .context(|| format!("cannot build {}", index_file(self.index.id)))?;
+            } else {
+                self.grow_index(capacity.max(self.index.capacity))?;
+            }
         }
         failpoint::hit("before-data-sync")?;
         if self.options.sync {
