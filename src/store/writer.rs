@@ -1713,3 +1713,66 @@ fn body_file_name(h: &HeaderSlot) -> String {
 fn lookup_file_name(h: &HeaderSlot) -> String {
     lookup_file(h.generation.get())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::reader::Store;
+
+    /// A writer with a deferred index builds the table at commit, in the table `reserve` made
+    /// when that is large enough, in a new one when more records came than were reserved for;
+    /// either way every key is found and no other index file is left.
+    #[test]
+    fn a_deferred_index_finds_every_key_whether_or_not_the_reservation_was_enough() {
+        let options = WriteOptions {
+            sync: false,
+            wait: false,
+        };
+        for (reserved, records) in [(0u64, 3000u32), (10, 1500), (1000, 3000), (5000, 3000)] {
+            let dir = tempfile::tempdir().unwrap();
+            let store = dir.path().join("store");
+            create_store(&store, options).unwrap();
+            let mut writer = Writer::open(&store, options).unwrap();
+            writer.defer_index();
+            writer.reserve(reserved).unwrap();
+            for i in 0..records {
+                let key = format!("key-{i}");
+                let value = i.to_string();
+                let crc = record_crc(key.as_bytes(), value.as_bytes(), true);
+                writer
+                    .put_new_with_hint(&key, value.as_bytes(), true, crc, None)
+                    .unwrap();
+            }
+            writer.commit().unwrap();
+            drop(writer);
+            let reader = Store::open(&store).unwrap();
+            assert_eq!(reader.stats().index_used, u64::from(records));
+            let filled = (0..reader.index.capacity)
+                .filter(|&i| index::slot_entry(reader.index.map.load_u64(i as usize)).is_some())
+                .count();
+            assert_eq!(
+                filled, records as usize,
+                "reserved {reserved}: one slot per entry"
+            );
+            for i in 0..records {
+                let record = reader.get(&format!("key-{i}")).unwrap();
+                assert_eq!(
+                    record.map(|r| r.value.to_vec()),
+                    Some(i.to_string().into_bytes()),
+                    "reserved {reserved}, key-{i}"
+                );
+            }
+            let index_files = std::fs::read_dir(&store)
+                .unwrap()
+                .filter(|e| {
+                    e.as_ref()
+                        .unwrap()
+                        .file_name()
+                        .to_string_lossy()
+                        .starts_with("index.")
+                })
+                .count();
+            assert_eq!(index_files, 1, "reserved {reserved}");
+        }
+    }
+}
