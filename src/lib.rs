@@ -14,6 +14,6 @@ pub mod store;
 
 pub use error::{Error, Result};
 pub use store::{
-    BatchSummary, DeleteOutcome, OnDuplicate, PutOutcome, Record, State, Stats, Store,
-    WriteOptions, Writer, create_store,
+    BatchSummary, DeleteOutcome, IndexStaging, OnDuplicate, PutOutcome, Record, State, Stats,
+    Store, WriteOptions, Writer, create_store,
 };

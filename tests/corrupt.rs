@@ -156,6 +156,7 @@ fn exercise_library(dir: &Path, keys: &[String]) -> Result<(), String> {
         let options = WriteOptions {
             sync: false,
             wait: true,
+            index_staging: None,
         };
         ok(
             "append",

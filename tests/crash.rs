@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use harness::{
     Kind, Model, Op, Outcome, Planner, Rng, Which, build_store, check, copy_dir, mmstore,
-    read_state, run, seed_from_env, snapshot, snapshot_difference, stray_files,
+    read_state, run, run_with_env, seed_from_env, snapshot, snapshot_difference, stray_files,
 };
 use mmstore::Store;
 
@@ -118,11 +118,20 @@ fn random_kill_trials(trials: u64, seed: u64, log: bool) -> Tally {
         let mut rng = Rng::new(run_seed);
         let mut model = build_store(&store, &work, 2000, &mut rng);
         let mut planner = Planner::new(&store, &work, 20_000);
+        // Every other run's writers stage their index slots, as writers of large stores do.
+        let env = if run_number % 2 == 1 { STAGED } else { &[] };
         for step in 0..STEPS_PER_RUN {
             if tally.trials >= trials {
                 break;
             }
-            let context = format!("seed {seed:#x}, run {run_number}, step {step}");
+            let context = format!(
+                "seed {seed:#x}, run {run_number}{}, step {step}",
+                if env.is_empty() {
+                    ""
+                } else {
+                    " (index staged)"
+                }
+            );
             let kind = kind_for(&mut rng);
             let size = size_for(&mut rng, kind);
             let op = planner.plan(&mut rng, kind, size, &model);
@@ -144,7 +153,7 @@ fn random_kill_trials(trials: u64, seed: u64, log: bool) -> Tally {
                 // Not before the binary has started.
                 delay.max(0.001)
             });
-            let (outcome, took) = run_killed(&op.args, kill_at.map(Duration::from_secs_f64));
+            let (outcome, took) = run_killed(&op.args, env, kill_at.map(Duration::from_secs_f64));
             let took = took.as_secs_f64();
             let killed = outcome.signal() == Some(libc::SIGKILL);
             if kill_at.is_some() {
@@ -210,10 +219,15 @@ fn random_kill_trials(trials: u64, seed: u64, log: bool) -> Tally {
 
 /// Runs the binary with `args`, killing it with SIGKILL after `kill_after` if it is still
 /// running then. Returns how it ended and when (for a kill, when the kill was sent).
-fn run_killed(args: &[OsString], kill_after: Option<Duration>) -> (Outcome, Duration) {
+fn run_killed(
+    args: &[OsString],
+    env: &[(&str, &str)],
+    kill_after: Option<Duration>,
+) -> (Outcome, Duration) {
     let started = Instant::now();
     let mut child = mmstore()
         .args(args)
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -381,9 +395,10 @@ fn random_kills_leave_the_last_committed_state() {
 // Failpoints
 
 /// Every failpoint of the write protocol (`src/`, `failpoint::hit` and `failpoint::fires`).
-const POINTS: [&str; 11] = [
+const POINTS: [&str; 12] = [
     "body-write",
     "lookup-write",
+    "index-write",
     "before-data-sync",
     "before-header-write",
     "after-header-write",
@@ -405,9 +420,10 @@ const COMMITTED_POINTS: [&str; 2] = ["after-commit", "vacuum-after-publish"];
 
 /// Points at which the store is still the state before the command, whatever publish of
 /// the header they stop.
-const UNCOMMITTED_POINTS: [&str; 8] = [
+const UNCOMMITTED_POINTS: [&str; 9] = [
     "body-write",
     "lookup-write",
+    "index-write",
     "before-data-sync",
     "before-header-write",
     "torn-header",
@@ -466,7 +482,16 @@ struct Scenario {
     /// The command commits more than once (a repair rebuilds the index, then recounts):
     /// stopped at a later pass, it may leave the first commit in force.
     several_commits: bool,
+    /// Environment of the command: [`STAGED`] to stage its index slots.
+    env: &'static [(&'static str, &'static str)],
 }
+
+/// Stages the index slots of any store, and writes them into the index file every 4
+/// entries (and at the commit), so that a batch passes `index-write` many times.
+const STAGED: &[(&str, &str)] = &[
+    ("MMSTORE_STAGE_INDEX_FROM", "0"),
+    ("MMSTORE_STAGE_PENDING_SLOTS", "8"),
+];
 
 /// The stores and commands: every writing command on a healthy store, and writers that
 /// first recover from an interrupted batch or vacuum.
@@ -483,7 +508,8 @@ fn scenarios(root: &Path) -> Vec<Scenario> {
                kind: Kind,
                size: u64,
                rng: &mut Rng,
-               crashed_base: bool| {
+               crashed_base: bool,
+               env: &'static [(&'static str, &'static str)]| {
         // Plan against a copy at the template path, then keep that copy as the base.
         let _ = std::fs::remove_dir_all(&template);
         copy_dir(base, &template);
@@ -505,6 +531,7 @@ fn scenarios(root: &Path) -> Vec<Scenario> {
             crashed_base,
             publishes,
             several_commits: false,
+            env,
         });
     };
     add(
@@ -515,6 +542,7 @@ fn scenarios(root: &Path) -> Vec<Scenario> {
         300,
         &mut rng,
         false,
+        &[],
     );
     add(
         &mut scenarios,
@@ -524,6 +552,7 @@ fn scenarios(root: &Path) -> Vec<Scenario> {
         300,
         &mut rng,
         false,
+        &[],
     );
     add(
         &mut scenarios,
@@ -533,6 +562,7 @@ fn scenarios(root: &Path) -> Vec<Scenario> {
         300,
         &mut rng,
         false,
+        &[],
     );
     // 300 records on 300 pass the 768 a 1024-slot index takes: the batch writes a larger
     // index file that no header names until its commit, which a kill must not leave behind.
@@ -544,8 +574,50 @@ fn scenarios(root: &Path) -> Vec<Scenario> {
         600,
         &mut rng,
         false,
+        &[],
     );
-    add(&mut scenarios, "rm", &clean, Kind::Rm, 60, &mut rng, false);
+    add(
+        &mut scenarios,
+        "rm",
+        &clean,
+        Kind::Rm,
+        60,
+        &mut rng,
+        false,
+        &[],
+    );
+    // The same commands on a writer that stages its index slots and writes them into the
+    // index file in sorted runs, as writers of large stores do.
+    add(
+        &mut scenarios,
+        "append --jsonl, index staged",
+        &clean,
+        Kind::AppendJsonl,
+        40,
+        &mut rng,
+        false,
+        STAGED,
+    );
+    add(
+        &mut scenarios,
+        "append --jsonl growing a staged index",
+        &clean,
+        Kind::AppendJsonl,
+        600,
+        &mut rng,
+        false,
+        STAGED,
+    );
+    add(
+        &mut scenarios,
+        "rm, index staged",
+        &clean,
+        Kind::Rm,
+        30,
+        &mut rng,
+        false,
+        STAGED,
+    );
     add(
         &mut scenarios,
         "append --key",
@@ -554,6 +626,7 @@ fn scenarios(root: &Path) -> Vec<Scenario> {
         1,
         &mut rng,
         false,
+        &[],
     );
     add(
         &mut scenarios,
@@ -563,6 +636,7 @@ fn scenarios(root: &Path) -> Vec<Scenario> {
         1,
         &mut rng,
         false,
+        &[],
     );
     add(
         &mut scenarios,
@@ -572,6 +646,7 @@ fn scenarios(root: &Path) -> Vec<Scenario> {
         0,
         &mut rng,
         false,
+        &[],
     );
     add(
         &mut scenarios,
@@ -581,6 +656,7 @@ fn scenarios(root: &Path) -> Vec<Scenario> {
         0,
         &mut rng,
         false,
+        &[],
     );
     // A batch large enough to flush the body buffer twice and to grow the index.
     let mut text = String::new();
@@ -622,6 +698,7 @@ fn scenarios(root: &Path) -> Vec<Scenario> {
         damaged_base: false,
         publishes: false,
         several_commits: false,
+        env: &[],
     });
     // Stores that a crash left behind: a batch stopped before its commit (uncommitted tails,
     // index slots of the batch), and a vacuum stopped before it published (a new generation
@@ -671,6 +748,7 @@ fn scenarios(root: &Path) -> Vec<Scenario> {
             1,
             &mut rng,
             true,
+            &[],
         );
     }
     let crashed = root.join("crashed-before-header-write");
@@ -682,6 +760,7 @@ fn scenarios(root: &Path) -> Vec<Scenario> {
         0,
         &mut rng,
         true,
+        &[],
     );
     // A damaged index: the repair rebuilds it into a new index file and recounts.
     let damaged = root.join("damaged-index");
@@ -705,6 +784,7 @@ fn scenarios(root: &Path) -> Vec<Scenario> {
         damaged_base: true,
         publishes: true,
         several_commits: true,
+        env: &[],
     });
     scenarios
 }
@@ -767,7 +847,11 @@ fn failpoint_case(
     let base_files = files_named(&store);
     let before_files = snapshot(&store);
     let spec = mode.spec(point, pass);
-    let outcome = run(args_for(op, &root.join("STORE"), &store), Some(&spec));
+    let outcome = run_with_env(
+        args_for(op, &root.join("STORE"), &store),
+        Some(&spec),
+        scenario.env,
+    );
     let reached = match mode {
         Mode::Kill => outcome.signal() == Some(libc::SIGKILL),
         Mode::Error | Mode::Enospc => outcome.code() == Some(6),

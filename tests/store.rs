@@ -13,7 +13,8 @@ use std::path::Path;
 use mmstore::io::envelope::{self, ExportOptions};
 use mmstore::store::value_is_json;
 use mmstore::{
-    DeleteOutcome, Error, OnDuplicate, PutOutcome, State, Store, WriteOptions, Writer, create_store,
+    DeleteOutcome, Error, IndexStaging, OnDuplicate, PutOutcome, State, Store, WriteOptions,
+    Writer, create_store,
 };
 use proptest::prelude::*;
 use proptest::test_runner::Config;
@@ -22,6 +23,7 @@ use proptest::test_runner::Config;
 const OPTIONS: WriteOptions = WriteOptions {
     sync: false,
     wait: false,
+    index_staging: None,
 };
 
 /// Keys the operations pick from. The digits collide with auto keys on purpose.
@@ -334,6 +336,7 @@ const LARGE: usize = 3 << 20;
 /// Runs one batch against the writer and the model; returns the committed model after it.
 fn run_batch(
     writer: &mut Option<Writer>,
+    options: WriteOptions,
     dir: &Path,
     committed: &Model,
     batch: &Batch,
@@ -458,12 +461,12 @@ fn run_batch(
             End::CommitAndReopen => {
                 w.commit().expect("commit");
                 *writer = None;
-                *writer = Some(Writer::open(dir, OPTIONS).expect("reopen the writer"));
+                *writer = Some(Writer::open(dir, options).expect("reopen the writer"));
                 model
             }
             End::Crash => {
                 *writer = None;
-                *writer = Some(Writer::open(dir, OPTIONS).expect("reopen after a crash"));
+                *writer = Some(Writer::open(dir, options).expect("reopen after a crash"));
                 committed.clone()
             }
         }
@@ -482,20 +485,48 @@ proptest! {
 
     #[test]
     fn random_batches_agree_with_a_btreemap_model(batches in prop::collection::vec(batch(), 1..8)) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = dir.path().join("store");
-        create_store(&store, OPTIONS).unwrap();
-        let mut writer = Some(Writer::open(&store, OPTIONS).unwrap());
-        let mut model = Model::default();
-        for (n, batch) in batches.iter().enumerate() {
-            let label = format!("batch {n} ({:?})", batch.end);
-            model = run_batch(&mut writer, &store, &model, batch, &label);
-            let reader = Store::open(&store).unwrap();
-            assert_store_matches(&reader, &model, &label);
-        }
-        drop(writer);
-        assert_store_matches(&Store::open(&store).unwrap(), &model, "after the last writer");
+        random_batches_agree(&batches, OPTIONS);
     }
+
+    /// The same with the index slots staged in a pending table of 2 to 64 slots, written into
+    /// the index file every 1 to 32 entries and at each commit.
+    #[test]
+    fn random_batches_agree_with_a_btreemap_model_when_the_index_is_staged(
+        batches in prop::collection::vec(batch(), 1..8),
+        pending_shift in 1u32..7,
+    ) {
+        let options = WriteOptions {
+            index_staging: Some(IndexStaging {
+                from_bytes: 0,
+                pending_slots: 1 << pending_shift,
+            }),
+            ..OPTIONS
+        };
+        random_batches_agree(&batches, options);
+    }
+}
+
+fn random_batches_agree(batches: &[Batch], options: WriteOptions) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    create_store(&store, options).unwrap();
+    let mut writer = Some(Writer::open(&store, options).unwrap());
+    let mut model = Model::default();
+    for (n, batch) in batches.iter().enumerate() {
+        let label = format!("batch {n} ({:?})", batch.end);
+        model = run_batch(&mut writer, options, &store, &model, batch, &label);
+        let reader = Store::open(&store).unwrap();
+        assert_store_matches(&reader, &model, &label);
+    }
+    drop(writer);
+    assert_store_matches(
+        &Store::open(&store).unwrap(),
+        &model,
+        "after the last writer",
+    );
+    // Every entry has its slot in the index, and no slot is left of an aborted batch.
+    let report = mmstore::store::check::check(&store, Default::default(), &mut |_, _| {}).unwrap();
+    assert!(report.ok, "check: {:?}", report.problems);
 }
 
 // ---------------------------------------------------------------------------------------

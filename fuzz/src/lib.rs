@@ -34,6 +34,7 @@ use mmstore::{BatchSummary, Error, OnDuplicate, State, Store, WriteOptions, Writ
 pub const OPTIONS: WriteOptions = WriteOptions {
     sync: false,
     wait: false,
+    index_staging: None,
 };
 
 /// Keys the seed stores hold (and one they do not), looked up in every case.

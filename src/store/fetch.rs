@@ -9,16 +9,13 @@
 //! fit the budget whole (the index first, then the lookup table, then the body), and reads the
 //! rest with `pread`, which leaves the resident set alone however many keys a process looks up.
 
-use std::cell::{Cell, RefCell};
-use std::fs::File;
-use std::io;
 use std::os::unix::fs::FileExt;
 use std::sync::atomic::Ordering;
 
 use zerocopy::FromBytes;
 
 use super::format::{ENTRY_SIZE, Entry, key_hash};
-use super::index::{self, Slots};
+use super::index::{self, PreadSlots, Slots};
 use super::reader::{Record, Store, record_crc_of};
 use crate::error::{Error, IoContext, Result};
 
@@ -26,48 +23,9 @@ use crate::error::{Error, IoContext, Result};
 /// stays under 64 MiB.
 pub(crate) const MAP_BUDGET: u64 = 44 << 20;
 
-/// Slots read together: one cache line, enough for nearly every probe.
-const CHUNK_SLOTS: u64 = 8;
-
 /// Values up to this size are read with their key in one call, before the key is known to
 /// match; larger ones only once it does.
 const READ_AHEAD: usize = 16 << 10;
-
-/// The index read with `pread`, one chunk of slots at a time.
-struct PreadSlots<'a> {
-    file: &'a File,
-    capacity: u64,
-    chunk: Cell<Option<(u64, [u64; CHUNK_SLOTS as usize])>>,
-    error: RefCell<Option<io::Error>>,
-}
-
-impl Slots for PreadSlots<'_> {
-    fn capacity(&self) -> u64 {
-        self.capacity
-    }
-
-    fn slot(&self, i: u64) -> u64 {
-        let first = i / CHUNK_SLOTS * CHUNK_SLOTS;
-        if let Some((at, slots)) = self.chunk.get()
-            && at == first
-        {
-            return slots[(i - first) as usize];
-        }
-        let count = CHUNK_SLOTS.min(self.capacity - first) as usize;
-        let mut bytes = [0u8; CHUNK_SLOTS as usize * 8];
-        if let Err(e) = self.file.read_exact_at(&mut bytes[..count * 8], first * 8) {
-            // An empty slot ends the probe; the caller reports the error.
-            self.error.borrow_mut().get_or_insert(e);
-            return 0;
-        }
-        let mut slots = [0u64; CHUNK_SLOTS as usize];
-        for (slot, raw) in slots.iter_mut().zip(bytes.chunks_exact(8)) {
-            *slot = u64::from_le_bytes(raw.try_into().expect("8 bytes"));
-        }
-        self.chunk.set(Some((first, slots)));
-        slots[(i - first) as usize]
-    }
-}
 
 /// Which files a lookup reads through their maps.
 #[derive(Debug, Clone, Copy)]
@@ -86,14 +44,9 @@ impl Store {
         if mapped.index {
             return self.fetch_with(&self.index, mapped, key, buf);
         }
-        let slots = PreadSlots {
-            file: &self.files.index,
-            capacity: self.index.capacity,
-            chunk: Cell::new(None),
-            error: RefCell::new(None),
-        };
+        let slots = PreadSlots::new(&self.files.index, self.index.capacity);
         let found = self.fetch_with(&slots, mapped, key, buf);
-        if let Some(e) = slots.error.into_inner() {
+        if let Some(e) = slots.take_error() {
             return Err(Error::io(
                 format!("cannot read {}", self.index_file_name()),
                 e,

@@ -9,12 +9,13 @@ pub mod index;
 pub mod lock;
 pub mod map;
 pub mod reader;
+pub mod staged;
 pub mod vacuum;
 pub mod writer;
 
 pub use format::FORMAT_VERSION;
 pub use reader::{FileSize, Location, Record, Records, State, Stats, Store, store_files};
 pub use writer::{
-    BatchSummary, Counts, DeleteOutcome, OnDuplicate, PutOutcome, Recovery, WriteOptions, Writer,
-    create_store, value_is_json,
+    BatchSummary, Counts, DeleteOutcome, IndexStaging, OnDuplicate, PutOutcome, Recovery,
+    WriteOptions, Writer, create_store, value_is_json,
 };

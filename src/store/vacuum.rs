@@ -132,6 +132,7 @@ fn build(
         WriteOptions {
             sync: false,
             wait: false,
+            index_staging: None,
         },
     )?;
     let mut target = Writer::open(

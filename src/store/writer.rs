@@ -11,6 +11,10 @@
 //! 3. `body`, `lookup` and `index` are fsynced (and the directory, for a new index file);
 //! 4. the non-current header slot gets the new commit point, fsynced. This is the commit.
 //! 5. only then is a replaced index file removed.
+//!
+//! A writer of a store whose index is too large to keep mapped stages its index slots in
+//! memory and writes them in sorted runs (step 2 for the index happens a million slots at a
+//! time, and at the commit): see [`super::staged`].
 
 use std::borrow::Cow;
 use std::fs::{self, File, OpenOptions};
@@ -27,10 +31,11 @@ use super::format::{
     index_file, key_hash, lookup_file, record_crc,
 };
 use super::header::{self, read_header};
-use super::index::{self, Slots};
+use super::index::{self, PreadSlots, Slots};
 use super::lock::WriterLock;
 use super::map::{Map, MapMut, RssGuard, allocate};
 use super::reader::{check_store_dir, entry_problem, open_error, open_store_file};
+use super::staged::{self, Filter, Pending};
 use crate::error::{Error, IoContext, Result};
 use crate::failpoint;
 
@@ -41,6 +46,10 @@ pub struct WriteOptions {
     pub sync: bool,
     /// Wait for the writer lock instead of failing with [`Error::Locked`].
     pub wait: bool,
+    /// When the index slots are staged ([`super::staged`]); `None`: the built-in sizes. Tests
+    /// stage small stores' indexes with it.
+    #[doc(hidden)]
+    pub index_staging: Option<IndexStaging>,
 }
 
 impl Default for WriteOptions {
@@ -48,7 +57,35 @@ impl Default for WriteOptions {
         WriteOptions {
             sync: true,
             wait: false,
+            index_staging: None,
         }
+    }
+}
+
+/// When a writer stages its index slots, and how many at a time.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndexStaging {
+    /// Indexes larger than this many bytes are staged.
+    pub from_bytes: u64,
+    /// Slots of the pending table (a power of two); it is written out half full.
+    pub pending_slots: usize,
+}
+
+impl IndexStaging {
+    /// The built-in sizes, or those in `MMSTORE_STAGE_INDEX_FROM` and
+    /// `MMSTORE_STAGE_PENDING_SLOTS` (the crash tests set them to stage small stores).
+    fn from_env() -> IndexStaging {
+        static FROM_ENV: std::sync::OnceLock<IndexStaging> = std::sync::OnceLock::new();
+        *FROM_ENV.get_or_init(|| {
+            let var = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<u64>().ok());
+            IndexStaging {
+                from_bytes: var("MMSTORE_STAGE_INDEX_FROM").unwrap_or(STAGE_INDEX_FROM),
+                pending_slots: var("MMSTORE_STAGE_PENDING_SLOTS")
+                    .map(|n| (n.clamp(2, 1 << 30) as usize).next_power_of_two())
+                    .unwrap_or(staged::PENDING_SLOTS),
+            }
+        })
     }
 }
 
@@ -114,6 +151,25 @@ const WRITER_READ_BUDGET: u64 = 24 << 20;
 /// keys and entries are read with pread instead of faulting in a stretch of map for each).
 const SCATTERED_LOOKUPS: u64 = 2000;
 
+/// An index larger than this (in bytes) is not written through the map: its slots are staged
+/// ([`super::staged`]). Below it, the whole table stays resident at less cost than staging.
+const STAGE_INDEX_FROM: u64 = 32 << 20;
+
+/// Memory a writer staging its index uses besides the maps: the pending table, the largest
+/// filter and a part of the table.
+const STAGED_MEMORY: u64 = (16 << 20) + staged::MAX_FILTER_BYTES + (2 << 20);
+
+/// A batch's staged index slots: see [`super::staged`].
+#[derive(Debug)]
+struct Staged {
+    pending: Pending,
+    /// Every key hash in the index file and the pending table, once enough probes were made
+    /// to pay for reading them all.
+    filter: Option<Filter>,
+    /// Probes of the index file made without a filter.
+    unfiltered_probes: u64,
+}
+
 /// The writer's index: a writable map of the index file.
 #[derive(Debug)]
 struct IndexMut {
@@ -175,6 +231,8 @@ struct Batch {
     lookups_at_release: u64,
     /// Lookups are scattered over the body: compare keys with pread, not through the map.
     scattered: bool,
+    /// The index is too large to write through its map: slots are staged.
+    staged: Option<Staged>,
 
     /// The header slot the dirty mark overwrote, to put back on abort.
     saved_slot: Option<[u8; HEADER_SLOT_SIZE]>,
@@ -199,6 +257,7 @@ pub struct Writer {
     index: IndexMut,
     /// Entries go into the index only at commit, all at once ([`Writer::defer_index`]).
     defer_index: bool,
+    staging: IndexStaging,
     batch: Batch,
     recovery: Recovery,
     rss: RssGuard,
@@ -384,6 +443,7 @@ impl Writer {
             lookup_map,
             index,
             defer_index: false,
+            staging: options.index_staging.unwrap_or_else(IndexStaging::from_env),
             batch: Batch::default(),
             recovery,
             rss: RssGuard::new(WRITER_READ_BUDGET),
@@ -395,7 +455,7 @@ impl Writer {
         if committed.index_dirty() {
             writer.recovery.index_scrubbed = true;
             // A writer died after touching the index: clear its slots, then say so.
-            scrub(&mut writer.index, committed.entry_count.get());
+            scrub(&writer.index, committed.entry_count.get())?;
             writer.flush_index()?;
             let mut clean = committed;
             clean.flags = (clean.flags.get() & !HEADER_FLAG_INDEX_DIRTY).into();
@@ -454,6 +514,27 @@ impl Writer {
             active: true,
             ..Batch::default()
         };
+        self.stage_if_large();
+    }
+
+    /// Stages the index slots of the batch from now on when the index is too large to keep
+    /// resident. The index file holds every entry so far.
+    fn stage_if_large(&mut self) {
+        if self.defer_index
+            || self.batch.staged.is_some()
+            || self.index.capacity * 8 <= self.staging.from_bytes
+        {
+            return;
+        }
+        self.batch.staged = Some(Staged {
+            pending: Pending::new(self.batch.entries, self.staging.pending_slots),
+            filter: None,
+            unfiltered_probes: 0,
+        });
+        // Committed entries and keys are read with pread too: the maps stay out of the way.
+        self.batch.scattered = true;
+        self.batch.free_slot = None;
+        self.rss.set_budget(WRITER_READ_BUDGET + STAGED_MEMORY);
     }
 
     /// Appends one record. `value_is_json` says the value is one strict JSON text on one line
@@ -498,7 +579,8 @@ impl Writer {
         crc: u32,
         upcoming: Option<u32>,
     ) -> Result<()> {
-        if let Some(hash32) = upcoming.filter(|_| !self.defer_index) {
+        if let Some(hash32) = upcoming.filter(|_| !self.defer_index && self.batch.staged.is_none())
+        {
             self.index
                 .map
                 .prefetch_u64(index::home(hash32, self.index.capacity) as usize);
@@ -559,6 +641,10 @@ impl Writer {
     /// Touches the index slot where the probe for `key` will start, so that the memory access
     /// is under way before it is needed (bulk imports call this for several keys ahead).
     pub fn prefetch(&self, key: &[u8]) {
+        if self.batch.staged.is_some() {
+            // The index is read with pread: nothing to prefetch.
+            return;
+        }
         let hash32 = key_hash(key) as u32;
         self.index
             .map
@@ -571,6 +657,9 @@ impl Writer {
     /// that hits costs three misses in a row otherwise (deletes of many keys call this for
     /// groups of keys).
     pub fn prefetch_lookups<K: AsRef<[u8]>>(&self, keys: &[K]) {
+        if self.batch.staged.is_some() {
+            return;
+        }
         for key in keys {
             self.prefetch(key.as_ref());
         }
@@ -775,6 +864,9 @@ impl Writer {
         self.ensure_index_room()?;
 
         let hash32 = key_hash(key.as_bytes()) as u32;
+        if self.batch.staged.is_some() {
+            return self.find_staged(key.as_bytes(), hash32);
+        }
         let visible = self.batch.entries;
         let probe = index::probe(&self.index, hash32, visible, |i| {
             self.key_matches(i, key.as_bytes())
@@ -802,10 +894,117 @@ impl Writer {
         Ok(latest)
     }
 
+    /// The newest entry of `key` when the index is staged: among the pending entries, else
+    /// (unless the filter rules the key out) in the index file, read with pread.
+    fn find_staged(&mut self, key: &[u8], hash32: u32) -> Result<Option<(u64, Entry)>> {
+        let staged = self.batch.staged.as_ref().expect("a staged index");
+        let mut latest: Option<(u64, Entry)> = None;
+        staged.pending.candidates(hash32, |i| {
+            if latest.is_none_or(|(l, _)| i > l)
+                && let Some(entry) = self.entry_with_key(i, key)?
+            {
+                latest = Some((i, entry));
+            }
+            Ok::<_, Error>(())
+        })?;
+        if latest.is_some() {
+            // Pending entries are newer than any in the index file.
+            return Ok(latest);
+        }
+        if staged
+            .filter
+            .as_ref()
+            .is_some_and(|f| !f.may_contain(hash32))
+        {
+            return Ok(None);
+        }
+        let slots = PreadSlots::new(&self.index.file, self.index.capacity);
+        let probe = index::probe(&slots, hash32, staged.pending.first(), |i| {
+            Ok::<_, Error>(match self.entry_with_key(i, key)? {
+                Some(entry) => {
+                    latest = Some((i, entry));
+                    true
+                }
+                None => false,
+            })
+        })?;
+        if let Some(e) = slots.take_error() {
+            return Err(Error::io(
+                format!("cannot read {}", index_file(self.index.id)),
+                e,
+            ));
+        }
+        let staged = self.batch.staged.as_mut().expect("a staged index");
+        if staged.filter.is_none() {
+            staged.unfiltered_probes += 1;
+            // A probe costs about a microsecond; reading a hash for the filter, about 1/64 of
+            // that. Build the filter once the probes made without one would have paid for it.
+            if staged.unfiltered_probes * 64 >= self.batch.entries {
+                self.build_filter()?;
+            }
+        }
+        if self.rss.tick() {
+            // Keys too long to compare with a small pread were read through the maps.
+            self.body_map.release(0, self.body_map.len());
+            self.lookup_map.release(0, self.lookup_map.len());
+        }
+        // The probe's newest match is the last one it compared.
+        Ok(latest.filter(|(i, _)| Some(*i) == probe.latest))
+    }
+
+    /// Fills the staged index's filter with the key hash of every entry so far.
+    fn build_filter(&mut self) -> Result<()> {
+        self.flush_lookup()?;
+        let mut filter = Filter::for_capacity(self.index.capacity);
+        let mut raw = vec![0u8; 64 * 1024 * ENTRY_SIZE];
+        let mut start = 0;
+        while start < self.batch.entries {
+            let n = (self.batch.entries - start).min(64 * 1024) as usize;
+            let bytes = &mut raw[..n * ENTRY_SIZE];
+            self.lookup_file
+                .read_exact_at(bytes, start * ENTRY_SIZE as u64)
+                .context(|| format!("cannot read {}", lookup_file_name(&self.committed)))?;
+            for entry in bytes.chunks_exact(ENTRY_SIZE) {
+                filter.insert(
+                    Entry::read_from_bytes(entry)
+                        .expect("entry size")
+                        .key_hash
+                        .get(),
+                );
+            }
+            start += n as u64;
+        }
+        if let Some(staged) = self.batch.staged.as_mut() {
+            staged.filter = Some(filter);
+        }
+        Ok(())
+    }
+
+    /// Writes the staged slots into the index file.
+    fn flush_staged(&mut self) -> Result<()> {
+        let entries = self.batch.entries;
+        let Some(staged) = self.batch.staged.as_mut() else {
+            return Ok(());
+        };
+        if staged.pending.is_empty() {
+            return Ok(());
+        }
+        failpoint::hit("index-write")?;
+        staged
+            .pending
+            .write_into(&self.index.file, self.index.capacity, entries)
+            .context(|| format!("cannot write {}", index_file(self.index.id)))
+    }
+
     fn key_matches(&self, i: u64, key: &[u8]) -> Result<bool> {
+        Ok(self.entry_with_key(i, key)?.is_some())
+    }
+
+    /// Entry `i`, if its key is `key`.
+    fn entry_with_key(&self, i: u64, key: &[u8]) -> Result<Option<Entry>> {
         let entry = self.entry_at(i)?;
         if entry.key_len() != key.len() {
-            return Ok(false);
+            return Ok(None);
         }
         let end = entry.offset() + key.len() as u64;
         if self.batch.scattered && end <= self.committed.body_len.get() && key.len() <= 256 {
@@ -816,9 +1015,9 @@ impl Writer {
             self.body_file
                 .read_exact_at(stored, entry.offset())
                 .context(|| "cannot read a key".into())?;
-            return Ok(stored == key);
+            return Ok((stored == key).then_some(entry));
         }
-        Ok(*self.key_bytes(&entry)? == *key)
+        Ok((*self.key_bytes(&entry)? == *key).then_some(entry))
     }
 
     /// Entry `i`, committed or pending.
@@ -880,20 +1079,36 @@ impl Writer {
         let i = self.batch.entries;
         self.batch.lookup_buf.extend_from_slice(entry.as_bytes());
         self.batch.entries += 1;
-        match self.batch.free_slot.take() {
-            _ if self.defer_index => {}
-            // The probe that looked the key up found the free slot, and nothing moved since.
-            Some(free) if free.hash32 == hash32 && free.inserts == self.batch.inserts => {
-                self.index
-                    .map
-                    .store_u64(free.slot as usize, index::slot(hash32, i));
+        let free_slot = self.batch.free_slot.take();
+        if self.defer_index {
+        } else if let Some(staged) = self.batch.staged.as_mut() {
+            staged.pending.push(hash32, i);
+            if let Some(filter) = staged.filter.as_mut() {
+                filter.insert(hash32);
             }
-            _ => insert_slot(&mut self.index, hash32, i)?,
+        } else {
+            match free_slot {
+                // The probe that looked the key up found the free slot, and nothing moved since.
+                Some(free) if free.hash32 == hash32 && free.inserts == self.batch.inserts => {
+                    self.index
+                        .map
+                        .store_u64(free.slot as usize, index::slot(hash32, i));
+                }
+                _ => insert_slot(&mut self.index, hash32, i)?,
+            }
         }
         self.batch.inserts += 1;
         self.batch.index_used += 1;
         if self.batch.lookup_buf.len() >= LOOKUP_BUFFER {
             self.flush_lookup()?;
+        }
+        if self
+            .batch
+            .staged
+            .as_ref()
+            .is_some_and(|s| s.pending.is_full())
+        {
+            self.flush_staged()?;
         }
         Ok(())
     }
@@ -965,6 +1180,19 @@ impl Writer {
         };
         self.lookup_map.release(0, self.lookup_map.len());
         self.rss.set_budget(WRITER_READ_BUDGET + capacity * 8);
+        if let Some(staged) = self.batch.staged.as_mut() {
+            // The new table holds every entry, the staged ones included.
+            staged.pending.clear(self.batch.entries);
+            self.rss.set_budget(WRITER_READ_BUDGET + STAGED_MEMORY);
+            if staged
+                .filter
+                .as_ref()
+                .is_some_and(|f| f.bytes() != Filter::for_capacity(capacity).bytes())
+            {
+                staged.filter = None;
+                staged.unfiltered_probes = 0;
+            }
+        }
         let old = std::mem::replace(&mut self.index, grown);
         if old.id == self.committed.index_id.get() {
             self.batch.replaced_index = Some(old);
@@ -974,6 +1202,7 @@ impl Writer {
             drop(old);
             let _ = fs::remove_file(self.dir.join(index_file(old_id)));
         }
+        self.stage_if_large();
         Ok(())
     }
 
@@ -983,7 +1212,7 @@ impl Writer {
     fn fill_index(&self, path: &Path, id: u64, capacity: u64) -> Result<IndexMut> {
         let file = create_file(&self.dir, &index_file(id))?;
         allocate(&file, capacity * 8).context(|| format!("cannot size {}", path.display()))?;
-        self.build_index(&file, capacity)
+        self.build_index(&file, capacity, self.batch.entries)
             .context(|| format!("cannot build {}", path.display()))?;
         let map = MapMut::new(&file, capacity * 8)
             .context(|| format!("cannot map {}", path.display()))?;
@@ -995,11 +1224,11 @@ impl Writer {
         })
     }
 
-    /// Writes the slots of every entry, committed and pending (flushed), into `file`, a
-    /// table of `capacity` slots that reads as all empty.
-    fn build_index(&self, file: &File, capacity: u64) -> io::Result<()> {
+    /// Writes the slots of the first `entries` entries (flushed to the lookup file) into
+    /// `file`, a table of `capacity` slots that reads as all empty.
+    fn build_index(&self, file: &File, capacity: u64, entries: u64) -> io::Result<()> {
         let mut raw = vec![0u8; 64 * 1024 * ENTRY_SIZE];
-        index::build(file, capacity, self.batch.entries, &mut |start, hashes| {
+        index::build(file, capacity, entries, &mut |start, hashes| {
             let bytes = &mut raw[..hashes.len() * ENTRY_SIZE];
             self.lookup_file
                 .read_exact_at(bytes, start * ENTRY_SIZE as u64)?;
@@ -1100,9 +1329,10 @@ impl Writer {
 
     fn flush_index(&self) -> Result<()> {
         if self.options.sync {
+            // Slots written through the map and with pwrite alike.
             self.index
-                .map
-                .flush()
+                .file
+                .sync_data()
                 .context(|| format!("cannot sync {}", index_file(self.index.id)))?;
         }
         Ok(())
@@ -1148,11 +1378,13 @@ impl Writer {
             let capacity = index::capacity_for(self.batch.index_used);
             if self.index.id != self.committed.index_id.get() && self.index.capacity >= capacity {
                 // The empty table `reserve` made for this batch, which no header names yet.
-                self.build_index(&self.index.file, self.index.capacity)
+                self.build_index(&self.index.file, self.index.capacity, self.batch.entries)
                     .context(|| format!("cannot build {}", index_file(self.index.id)))?;
             } else {
                 self.grow_index(capacity.max(self.index.capacity))?;
             }
+        } else {
+            self.flush_staged()?;
         }
         failpoint::hit("before-data-sync")?;
         if self.options.sync {
@@ -1289,7 +1521,7 @@ impl Writer {
             let _ = fs::remove_file(self.dir.join(index_file(grown_id)));
         }
         if marked {
-            scrub(&mut self.index, committed_entries);
+            scrub(&self.index, committed_entries)?;
             self.flush_index()?;
         }
         let body_len = self.committed.body_len.get();
@@ -1327,25 +1559,17 @@ impl Writer {
         let fresh = (|| {
             let file = create_file(&self.dir, &name)?;
             allocate(&file, capacity * 8).context(|| format!("cannot size {name}"))?;
+            crate::interrupt::check()?;
+            self.build_index(&file, capacity, entries)
+                .context(|| format!("cannot build {name}"))?;
             let map = MapMut::new(&file, capacity * 8).context(|| format!("cannot map {name}"))?;
-            let mut fresh = IndexMut {
+            let fresh = IndexMut {
                 id,
                 capacity,
                 file,
                 map,
             };
-            for i in 0..entries {
-                crate::interrupt::check()?;
-                let at = i as usize * ENTRY_SIZE;
-                let entry = Entry::read_from_bytes(&self.lookup_map.bytes()[at..at + ENTRY_SIZE])
-                    .expect("entry size");
-                insert_slot(&mut fresh, entry.key_hash.get(), i)?;
-            }
             if self.options.sync {
-                fresh
-                    .map
-                    .flush()
-                    .context(|| format!("cannot sync {name}"))?;
                 fresh
                     .file
                     .sync_all()
@@ -1681,14 +1905,12 @@ fn open_index(dir: &Path, id: u64, capacity: u64) -> Result<IndexMut> {
     })
 }
 
-/// Clears every slot that points at or past `committed` entries.
-fn scrub(index: &mut IndexMut, committed: u64) {
-    for i in 0..index.capacity {
-        let value = index.map.load_u64(i as usize);
-        if index::slot_entry(value).is_some_and(|e| e >= committed) {
-            index.map.store_u64(i as usize, 0);
-        }
-    }
+/// Clears every slot that points at or past `committed` entries, part by part with pread
+/// and pwrite (the table stays out of the resident set).
+fn scrub(index: &IndexMut, committed: u64) -> Result<()> {
+    index::clear_from(&index.file, index.capacity, committed)
+        .context(|| format!("cannot scrub {}", index_file(index.id)))?;
+    Ok(())
 }
 
 /// Puts a slot for entry `i` at the first empty place of its probe sequence.
@@ -1727,6 +1949,7 @@ mod tests {
         let options = WriteOptions {
             sync: false,
             wait: false,
+            index_staging: None,
         };
         for (reserved, records) in [(0u64, 3000u32), (10, 1500), (1000, 3000), (5000, 3000)] {
             let dir = tempfile::tempdir().unwrap();

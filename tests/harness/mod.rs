@@ -63,8 +63,18 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
 {
+    run_with_env(args, failpoint, &[])
+}
+
+/// [`run`] with more environment variables set.
+pub fn run_with_env<I, S>(args: I, failpoint: Option<&str>, env: &[(&str, &str)]) -> Outcome
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
     let mut command = mmstore();
     command.args(args);
+    command.envs(env.iter().copied());
     if let Some(point) = failpoint {
         command.env("MMSTORE_FAILPOINT", point);
     }

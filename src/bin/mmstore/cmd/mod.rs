@@ -68,6 +68,7 @@ pub fn write_options(global: &Global) -> WriteOptions {
     WriteOptions {
         sync: !global.no_sync,
         wait: global.wait,
+        index_staging: None,
     }
 }
 
