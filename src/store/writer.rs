@@ -13,7 +13,7 @@
 //! 5. only then is a replaced index file removed.
 //!
 //! A writer of a store whose index is too large to keep mapped stages its index slots in
-//! memory and writes them in sorted runs (step 2 for the index happens a million slots at a
+//! memory and writes them in sorted runs (step 2 for the index happens half a million slots at a
 //! time, and at the commit): see [`super::staged`].
 
 use std::borrow::Cow;
@@ -157,7 +157,8 @@ const STAGE_INDEX_FROM: u64 = 32 << 20;
 
 /// Memory a writer staging its index uses besides the maps: the pending table, the largest
 /// filter and a part of the table.
-const STAGED_MEMORY: u64 = (16 << 20) + staged::MAX_FILTER_BYTES + (2 << 20);
+const STAGED_MEMORY: u64 =
+    (staged::PENDING_SLOTS as u64 * 8) + staged::MAX_FILTER_BYTES + (2 << 20);
 
 /// A batch's staged index slots: see [`super::staged`].
 #[derive(Debug)]
@@ -641,11 +642,16 @@ impl Writer {
     /// Touches the index slot where the probe for `key` will start, so that the memory access
     /// is under way before it is needed (bulk imports call this for several keys ahead).
     pub fn prefetch(&self, key: &[u8]) {
-        if self.batch.staged.is_some() {
-            // The index is read with pread: nothing to prefetch.
+        let hash32 = key_hash(key) as u32;
+        if let Some(staged) = &self.batch.staged {
+            // The index itself is read with pread: the tables in memory are what a probe
+            // waits for.
+            staged.pending.prefetch(hash32);
+            if let Some(filter) = &staged.filter {
+                filter.prefetch(hash32);
+            }
             return;
         }
-        let hash32 = key_hash(key) as u32;
         self.index
             .map
             .prefetch_u64(index::home(hash32, self.index.capacity) as usize);
