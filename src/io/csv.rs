@@ -103,6 +103,32 @@ fn parse(
                 ),
             ));
         }
+        if !options.infer_types && line_ends.borrow().input_is_utf8() {
+            // Every byte read so far is valid UTF-8, so is every field (they end at ASCII
+            // bytes): the fields are copied without a check of their own.
+            let key = match key_index {
+                Some(k) => Some(checked_key(&record[k], line, &columns[k])?),
+                None => None,
+            };
+            let mut unescaped = Ok(());
+            sink.staged().push(key, line, true, |json| {
+                for (i, field) in record.iter().enumerate() {
+                    json.extend_from_slice(&prefixes[i]);
+                    if let Err(e) = write_json_bytes(json, field) {
+                        unescaped = Err(Error::BadInput {
+                            line: Some(line),
+                            column: Some(columns[i].clone()),
+                            what: e.into(),
+                        });
+                    }
+                }
+                json.push(b'}');
+            });
+            unescaped?;
+            sink.pushed()?;
+            sizer.row(sink, record.as_slice().len() as u64 + record.len() as u64)?;
+            continue;
+        }
         // csv's own check validates the row once and then only the field boundaries.
         let text_record = csv::StringRecord::from_byte_record(record).map_err(|e| {
             let field = e.utf8_error().field();
@@ -113,17 +139,7 @@ fn parse(
             }
         })?;
         let key = match key_index {
-            Some(k) => {
-                let key = &text_record[k];
-                if let Some(problem) = crate::store::format::key_problem(key) {
-                    return Err(Error::BadInput {
-                        line: Some(line),
-                        column: Some(columns[k].clone()),
-                        what: problem,
-                    });
-                }
-                Some(key)
-            }
+            Some(k) => Some(checked_key(text_record[k].as_bytes(), line, &columns[k])?),
             None => None,
         };
         sink.staged().push(key, line, true, |json| {
@@ -147,6 +163,22 @@ fn parse(
     Ok(())
 }
 
+/// The key in a key column's field, or why it cannot be one.
+fn checked_key<'f>(field: &'f [u8], line: u64, column: &str) -> Result<&'f str> {
+    let problem = match std::str::from_utf8(field) {
+        Ok(key) => match crate::store::format::key_problem(key) {
+            None => return Ok(key),
+            Some(problem) => problem,
+        },
+        Err(_) => "the field is not valid UTF-8".to_string(),
+    };
+    Err(Error::BadInput {
+        line: Some(line),
+        column: Some(column.to_string()),
+        what: problem,
+    })
+}
+
 /// The physical line where each record starts. csv's own record positions count from the
 /// end of the previous record, so they miss blank lines and, in CRLF files, the LF of the
 /// previous line end. This tracker sees every byte csv reads and remembers where the CR and
@@ -160,10 +192,53 @@ struct LineEnds {
     read: u64,
     /// LF bytes before the offset of the last query.
     lines_before: u64,
+    /// Some byte read so far is not valid UTF-8.
+    not_utf8: bool,
+    /// The start of a character cut by the end of the last read (at most three bytes).
+    cut: Vec<u8>,
 }
 
 impl LineEnds {
+    /// Whether every byte read so far is valid UTF-8 (checked a read at a time, which costs
+    /// a fraction of checking each record).
+    fn input_is_utf8(&self) -> bool {
+        !self.not_utf8 && self.cut.is_empty()
+    }
+
+    fn check_utf8(&mut self, mut bytes: &[u8]) {
+        if self.not_utf8 {
+            return;
+        }
+        // Finish the character the last read cut.
+        while !self.cut.is_empty() {
+            let Some((&first, rest)) = bytes.split_first() else {
+                return;
+            };
+            self.cut.push(first);
+            bytes = rest;
+            match std::str::from_utf8(&self.cut) {
+                Ok(_) => self.cut.clear(),
+                Err(e) if e.error_len().is_none() => {}
+                Err(_) => {
+                    self.not_utf8 = true;
+                    return;
+                }
+            }
+        }
+        // The vectorised check is several times std's on long runs of ASCII; std's tells
+        // where a character was cut.
+        if simdutf8::basic::from_utf8(bytes).is_ok() {
+            return;
+        }
+        match std::str::from_utf8(bytes) {
+            Ok(_) => {}
+            Err(e) if e.error_len().is_none() => self.cut = bytes[e.valid_up_to()..].to_vec(),
+            Err(_) => self.not_utf8 = true,
+        }
+    }
+
     fn saw(&mut self, bytes: &[u8]) {
+        self.check_utf8(bytes);
         for at in memchr::memchr2_iter(b'\r', b'\n', bytes) {
             let offset = self.read + at as u64;
             self.pending
@@ -302,6 +377,21 @@ fn column_prefixes(names: &[String]) -> Vec<Vec<u8>> {
         .collect()
 }
 
+/// Appends `bytes` (UTF-8) as a JSON string, escaped exactly as serde_json escapes it; an
+/// error if they are not UTF-8 after all.
+fn write_json_bytes(out: &mut Vec<u8>, bytes: &[u8]) -> std::result::Result<(), &'static str> {
+    if !needs_escape(bytes) {
+        out.reserve(bytes.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+        return Ok(());
+    }
+    let text = std::str::from_utf8(bytes).map_err(|_| "the field is not valid UTF-8")?;
+    serde_json::to_writer(&mut *out, text).expect("writing to a Vec cannot fail");
+    Ok(())
+}
+
 /// Appends `text` as a JSON string, escaped exactly as serde_json escapes it.
 pub fn write_json_string(out: &mut Vec<u8>, text: &str) {
     let bytes = text.as_bytes();
@@ -416,6 +506,27 @@ mod tests {
             "", "-", "007", "01", "1.", ".5", "+1", "NaN", "inf", "1e", "1x", "0x10", " 1",
         ] {
             assert!(!is_json_number(no.as_bytes()), "{no}");
+        }
+    }
+
+    /// Fed in two pieces cut at every byte, the checker tells valid input (multi-byte
+    /// characters cut anywhere) from input with a bad byte or ending inside a character.
+    #[test]
+    fn the_utf8_check_of_reads_finishes_characters_cut_between_reads() {
+        let cases: [(&[u8], bool); 5] = [
+            ("id,é日🦀\nk,ÿ🦀\n".as_bytes(), true),
+            (b"ascii only\n", true),
+            (b"caf\xe9,x\n", false),
+            (b"\xf0\x9f\xa6", false),
+            (b"ok\xc3\x28", false),
+        ];
+        for (input, valid) in cases {
+            for cut in 0..=input.len() {
+                let mut ends = LineEnds::default();
+                ends.saw(&input[..cut]);
+                ends.saw(&input[cut..]);
+                assert_eq!(ends.input_is_utf8(), valid, "{input:?} cut at {cut}");
+            }
         }
     }
 

@@ -352,6 +352,59 @@ fn csv_invalid_utf8_field_exits_3_naming_line_and_column() {
     assert_rejects(b"id,name\n1,ok\n2,caf\xe9\n", &[], 3, Some("name"));
 }
 
+/// Rows of crabs (4-byte characters), past csv's 1 MiB reads, with one character cut by
+/// the end of the first read: the rows come back whole.
+#[test]
+fn csv_characters_cut_by_the_end_of_a_read_import_exactly() {
+    let rows = |header: &str| {
+        let mut csv = format!("{header}\n");
+        for i in 0..40_000 {
+            csv.push_str(&format!("k{i:05},{}\n", "🦀".repeat(7)));
+        }
+        csv
+    };
+    // Lengthen the header until a crab straddles the 1 MiB mark.
+    let csv = (0..4)
+        .map(|pad| rows(&format!("id,t{}", "x".repeat(pad))))
+        .find(|csv| !csv.is_char_boundary(1 << 20))
+        .expect("one of four shifts cuts a character");
+    let (scratch, out) = import(&csv, &["--key-column", "id"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let store = scratch.store();
+    let exported = String::from_utf8(export(&store)).unwrap();
+    assert_eq!(exported.lines().count(), 40_000);
+    let cut_row = csv.as_bytes()[..1 << 20]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        - 1;
+    for i in [0, cut_row - 1, cut_row, cut_row + 1, 39_999] {
+        let key = format!("k{i:05}");
+        let value = String::from_utf8(get(&store, &key)).unwrap();
+        let header_t = csv.lines().next().unwrap().split(',').nth(1).unwrap();
+        assert_eq!(
+            value,
+            format!(r#"{{"id":"{key}","{header_t}":"{}"}}"#, "🦀".repeat(7))
+        );
+    }
+}
+
+/// A byte that is not UTF-8 well past the first read is still found, on its line.
+#[test]
+fn csv_invalid_utf8_after_the_first_mebibyte_exits_3_naming_line_and_column() {
+    let mut csv = b"id,name\n".to_vec();
+    for i in 0..60_000 {
+        csv.extend_from_slice(format!("k{i},{}\n", "é".repeat(10)).as_bytes());
+    }
+    csv.extend_from_slice(b"bad,caf\xe9\n");
+    assert!(csv.len() > 1 << 20);
+    assert_rejects(&csv, &["--key-column", "id"], 60_002, Some("name"));
+}
+
 #[test]
 fn csv_invalid_utf8_header_exits_3_naming_line_1() {
     assert_rejects(b"id,n\xffme\n1,2\n", &[], 1, None);
