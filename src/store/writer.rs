@@ -518,13 +518,17 @@ impl Writer {
         self.stage_if_large();
     }
 
+    /// Whether the index is too large to write through its map (its slots are staged, or will
+    /// be when the batch begins): then nothing may touch the map, which would fault stretches
+    /// of it into the resident set.
+    fn stages_index(&self) -> bool {
+        !self.defer_index && self.index.capacity * 8 > self.staging.from_bytes
+    }
+
     /// Stages the index slots of the batch from now on when the index is too large to keep
     /// resident. The index file holds every entry so far.
     fn stage_if_large(&mut self) {
-        if self.defer_index
-            || self.batch.staged.is_some()
-            || self.index.capacity * 8 <= self.staging.from_bytes
-        {
+        if self.batch.staged.is_some() || !self.stages_index() {
             return;
         }
         self.batch.staged = Some(Staged {
@@ -580,8 +584,7 @@ impl Writer {
         crc: u32,
         upcoming: Option<u32>,
     ) -> Result<()> {
-        if let Some(hash32) = upcoming.filter(|_| !self.defer_index && self.batch.staged.is_none())
-        {
+        if let Some(hash32) = upcoming.filter(|_| !self.defer_index && !self.stages_index()) {
             self.index
                 .map
                 .prefetch_u64(index::home(hash32, self.index.capacity) as usize);
@@ -652,6 +655,9 @@ impl Writer {
             }
             return;
         }
+        if self.stages_index() {
+            return;
+        }
         self.index
             .map
             .prefetch_u64(index::home(hash32, self.index.capacity) as usize);
@@ -663,7 +669,8 @@ impl Writer {
     /// that hits costs three misses in a row otherwise (deletes of many keys call this for
     /// groups of keys).
     pub fn prefetch_lookups<K: AsRef<[u8]>>(&self, keys: &[K]) {
-        if self.batch.staged.is_some() {
+        if self.stages_index() {
+            // The lookups read with pread; a group's first probe would fault the map in.
             return;
         }
         for key in keys {
