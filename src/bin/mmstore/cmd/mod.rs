@@ -153,6 +153,7 @@ pub fn read_keys(path: &Path) -> anyhow::Result<KeyLines> {
         reader: BufReader::with_capacity(1 << 16, reader),
         line: 0,
         path: path.to_path_buf(),
+        buf: Vec::new(),
     })
 }
 
@@ -161,36 +162,45 @@ pub struct KeyLines {
     reader: BufReader<Box<dyn Read + Send>>,
     line: u64,
     path: PathBuf,
+    buf: Vec<u8>,
+}
+
+impl KeyLines {
+    /// Reads the next key into `key` (its allocation reused); `false` at the end.
+    pub fn next_into(&mut self, key: &mut String) -> mmstore::Result<bool> {
+        loop {
+            self.buf.clear();
+            let read = self
+                .reader
+                .read_until(b'\n', &mut self.buf)
+                .map_err(|e| Error::io(format!("cannot read {}", self.path.display()), e))?;
+            if read == 0 {
+                return Ok(false);
+            }
+            self.line += 1;
+            while matches!(self.buf.last(), Some(b'\n' | b'\r')) {
+                self.buf.pop();
+            }
+            if self.buf.is_empty() {
+                continue;
+            }
+            let text = std::str::from_utf8(&self.buf)
+                .map_err(|_| Error::bad_input_at(self.line, "the key is not valid UTF-8"))?;
+            key.clear();
+            key.push_str(text);
+            return Ok(true);
+        }
+    }
 }
 
 impl Iterator for KeyLines {
     type Item = anyhow::Result<String>;
     fn next(&mut self) -> Option<Self::Item> {
-        let mut buf = Vec::new();
-        loop {
-            buf.clear();
-            match self.reader.read_until(b'\n', &mut buf) {
-                Ok(0) => return None,
-                Ok(_) => {}
-                Err(e) => {
-                    return Some(Err(Error::io(
-                        format!("cannot read {}", self.path.display()),
-                        e,
-                    )
-                    .into()));
-                }
-            }
-            self.line += 1;
-            while matches!(buf.last(), Some(b'\n' | b'\r')) {
-                buf.pop();
-            }
-            if buf.is_empty() {
-                continue;
-            }
-            return Some(match String::from_utf8(std::mem::take(&mut buf)) {
-                Ok(key) => Ok(key),
-                Err(_) => Err(Error::bad_input_at(self.line, "the key is not valid UTF-8").into()),
-            });
+        let mut key = String::new();
+        match self.next_into(&mut key) {
+            Ok(true) => Some(Ok(key)),
+            Ok(false) => None,
+            Err(e) => Some(Err(e.into())),
         }
     }
 }

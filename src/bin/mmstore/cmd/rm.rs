@@ -96,22 +96,21 @@ pub fn run(args: Args, global: &Global) -> anyhow::Result<()> {
         for key in args.keys.iter().chain(by_index.iter()) {
             delete(w, key)?;
         }
-        if let Some(keys) = key_file {
+        if let Some(mut keys) = key_file {
             // Keys go in small groups whose index slots are fetched together, so that the
-            // random accesses overlap.
-            let mut group: Vec<String> = Vec::with_capacity(PREFETCH);
-            let mut keys = keys.enumerate().peekable();
-            while keys.peek().is_some() {
-                group.clear();
-                for (n, key) in keys.by_ref().take(PREFETCH) {
-                    group.push(key.map_err(|e| match e.downcast::<Error>() {
-                        Ok(e) => e,
-                        Err(e) => Error::bad_input(format!("line {}: {e}", n + 1)),
-                    })?);
+            // random accesses overlap. The group's strings are reused from one to the next.
+            let mut group: Vec<String> = vec![String::new(); PREFETCH];
+            loop {
+                let mut filled = 0;
+                while filled < PREFETCH && keys.next_into(&mut group[filled])? {
+                    filled += 1;
                 }
-                w.prefetch_lookups(&group);
-                for key in &group {
+                w.prefetch_lookups(&group[..filled]);
+                for key in &group[..filled] {
                     delete(w, key)?;
+                }
+                if filled < PREFETCH {
+                    break;
                 }
             }
         }
