@@ -100,9 +100,15 @@ pub const PENDING_SLOTS: usize = 1 << 20;
 /// open-addressing table of `hash << 32 | (entry - first + 1)`, probed like the index.
 pub struct Pending {
     slots: Vec<u64>,
+    /// The most slots the table grows to.
+    max_slots: usize,
     count: usize,
     first: u64,
 }
+
+/// Slots of a new pending table: a batch of a few records (one `put` on a large store) costs
+/// 8 KiB, not the largest table; the table doubles as it fills.
+const FIRST_SLOTS: usize = 1024;
 
 impl std::fmt::Debug for Pending {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -114,13 +120,44 @@ impl std::fmt::Debug for Pending {
 }
 
 impl Pending {
-    /// An empty table of `slots` slots (a power of two) for entries from `first` on.
-    pub fn new(first: u64, slots: usize) -> Pending {
-        debug_assert!(slots.is_power_of_two() && slots >= 2);
+    /// An empty table for entries from `first` on, growing to `max_slots` slots (a power of
+    /// two), where it is full when half full.
+    pub fn new(first: u64, max_slots: usize) -> Pending {
+        debug_assert!(max_slots.is_power_of_two() && max_slots >= 2);
         Pending {
-            slots: vec![0; slots],
+            slots: vec![0; FIRST_SLOTS.min(max_slots)],
+            max_slots,
             count: 0,
             first,
+        }
+    }
+
+    /// Makes room for `entries` more at once (a bulk import of known size), so that the table
+    /// does not double step by step, holding old and new tables at each step.
+    pub fn expect(&mut self, entries: u64) {
+        let wanted = entries
+            .saturating_mul(2)
+            .min(self.max_slots as u64)
+            .next_power_of_two() as usize;
+        if self.count == 0 && wanted > self.slots.len() {
+            self.slots = vec![0; wanted];
+        }
+        while self.slots.len() < wanted {
+            self.grow();
+        }
+    }
+
+    /// Doubles the table, placing every slot again.
+    fn grow(&mut self) {
+        let doubled = vec![0; self.slots.len() * 2];
+        let old = std::mem::replace(&mut self.slots, doubled);
+        let mask = self.slots.len() - 1;
+        for value in old.into_iter().filter(|&v| v != 0) {
+            let mut at = index::home((value >> 32) as u32, self.slots.len() as u64) as usize;
+            while self.slots[at] != 0 {
+                at = (at + 1) & mask;
+            }
+            self.slots[at] = value;
         }
     }
 
@@ -130,7 +167,7 @@ impl Pending {
     }
 
     pub fn is_full(&self) -> bool {
-        self.count >= self.slots.len() / 2
+        self.count >= self.max_slots / 2
     }
 
     pub fn len(&self) -> usize {
@@ -145,6 +182,9 @@ impl Pending {
     pub fn push(&mut self, hash32: u32, entry: u64) {
         debug_assert_eq!(entry, self.first + self.count as u64);
         debug_assert!(!self.is_full());
+        if self.count >= self.slots.len() / 2 {
+            self.grow();
+        }
         let mask = self.slots.len() - 1;
         let mut at = index::home(hash32, self.slots.len() as u64) as usize;
         while self.slots[at] != 0 {
@@ -199,7 +239,13 @@ impl Pending {
 
     /// Forgets every pending entry (they are in the index file some other way, or dropped).
     pub fn clear(&mut self, next_first: u64) {
-        self.slots.fill(0);
+        if self.count * 8 < self.slots.len() {
+            // Few slots filled: empty the table in place of zeroing all of it.
+            let slots = self.slots.len();
+            self.slots = vec![0; slots];
+        } else {
+            self.slots.fill(0);
+        }
         self.count = 0;
         self.first = next_first;
     }
@@ -212,7 +258,7 @@ mod tests {
     #[test]
     fn the_filter_has_no_false_negatives_and_few_false_positives() {
         let mut filter = Filter::for_capacity(1 << 17);
-        let inserted: Vec<u32> = (0..98_000u32)
+        let inserted: std::collections::HashSet<u32> = (0..98_000u32)
             .map(|i| i.wrapping_mul(0x9e37_79b9))
             .collect();
         for &h in &inserted {
@@ -235,7 +281,7 @@ mod tests {
         let file = tempfile::tempfile().unwrap();
         file.set_len(capacity * 8).unwrap();
         // Entries 0..100 are in the index already; 100.. are staged, some sharing a hash.
-        let hash = |entry: u64| (entry % 1500) as u32 * 2_654_435_761;
+        let hash = |entry: u64| ((entry % 1500) as u32).wrapping_mul(2_654_435_761);
         for entry in 0..100 {
             index::insert_all(&file, capacity, &mut [entry], |e| (hash(e), e)).unwrap();
         }

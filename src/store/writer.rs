@@ -1160,6 +1160,9 @@ impl Writer {
         if capacity > self.index.capacity {
             self.grow_index(capacity)?;
         }
+        if let Some(staged) = self.batch.staged.as_mut() {
+            staged.pending.expect(additional);
+        }
         Ok(())
     }
 
