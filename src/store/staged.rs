@@ -53,10 +53,14 @@ impl Filter {
     /// for each key of a table at most 3/4 full, about 1% false positives), at most
     /// [`MAX_FILTER_BYTES`].
     pub fn for_capacity(capacity: u64) -> Filter {
-        let bytes = capacity.clamp(32, MAX_FILTER_BYTES).next_power_of_two();
         Filter {
-            blocks: vec![[0; 8]; (bytes / 32) as usize],
+            blocks: vec![[0; 8]; (Filter::bytes_for(capacity) / 32) as usize],
         }
+    }
+
+    /// The size of the filter for a table of `capacity` slots.
+    pub fn bytes_for(capacity: u64) -> u64 {
+        capacity.clamp(32, MAX_FILTER_BYTES).next_power_of_two()
     }
 
     pub fn bytes(&self) -> u64 {

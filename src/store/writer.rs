@@ -1203,7 +1203,7 @@ impl Writer {
             if staged
                 .filter
                 .as_ref()
-                .is_some_and(|f| f.bytes() != Filter::for_capacity(capacity).bytes())
+                .is_some_and(|f| f.bytes() != Filter::bytes_for(capacity))
             {
                 staged.filter = None;
                 staged.unfiltered_probes = 0;
