@@ -6,6 +6,7 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::io::Read;
 use std::rc::Rc;
+use std::str::Utf8Error;
 
 use crate::error::{Error, Result};
 use crate::store::{BatchSummary, OnDuplicate, Writer};
@@ -103,80 +104,59 @@ fn parse(
                 ),
             ));
         }
-        if !options.infer_types && line_ends.borrow().input_is_utf8() {
-            // Every byte read so far is valid UTF-8, so is every field (they end at ASCII
-            // bytes): the fields are copied without a check of their own.
-            let key = match key_index {
-                Some(k) => Some(checked_key(&record[k], line, &columns[k])?),
-                None => None,
-            };
-            let mut unescaped = Ok(());
-            sink.staged().push(key, line, true, |json| {
-                for (i, field) in record.iter().enumerate() {
-                    json.extend_from_slice(&prefixes[i]);
-                    if let Err(e) = write_json_bytes(json, field) {
-                        unescaped = Err(Error::BadInput {
-                            line: Some(line),
-                            column: Some(columns[i].clone()),
-                            what: e.into(),
-                        });
-                    }
-                }
-                json.push(b'}');
-            });
-            unescaped?;
-            sink.pushed()?;
-            sizer.row(sink, record.as_slice().len() as u64 + record.len() as u64)?;
-            continue;
-        }
-        // csv's own check validates the row once and then only the field boundaries.
-        let text_record = csv::StringRecord::from_byte_record(record).map_err(|e| {
-            let field = e.utf8_error().field();
-            Error::BadInput {
-                line: Some(line),
-                column: columns.get(field).cloned(),
-                what: "the field is not valid UTF-8".into(),
+        if !line_ends.borrow().input_is_utf8() {
+            // Some byte read so far is not UTF-8: check each field, so that the error names
+            // the one. Otherwise every field is UTF-8 (fields end at ASCII bytes) and is copied
+            // without a check of its own.
+            if let Some(i) = record.iter().position(|f| std::str::from_utf8(f).is_err()) {
+                return Err(not_utf8(line, &columns[i]));
             }
-        })?;
+        }
         let key = match key_index {
-            Some(k) => Some(checked_key(text_record[k].as_bytes(), line, &columns[k])?),
+            Some(k) => Some(checked_key(&record[k], line, &columns[k])?),
             None => None,
         };
+        let mut written = Ok(());
         sink.staged().push(key, line, true, |json| {
-            for (i, text) in text_record.iter().enumerate() {
+            for (i, field) in record.iter().enumerate() {
                 json.extend_from_slice(&prefixes[i]);
-                if options.infer_types {
-                    write_inferred(json, text);
+                let value = if options.infer_types {
+                    write_inferred(json, field)
                 } else {
-                    write_json_string(json, text);
+                    write_json_bytes(json, field)
+                };
+                if value.is_err() {
+                    written = Err(not_utf8(line, &columns[i]));
                 }
             }
             json.push(b'}');
         });
+        written?;
         sink.pushed()?;
-        sizer.row(
-            sink,
-            text_record.as_byte_record().as_slice().len() as u64 + text_record.len() as u64,
-        )?;
-        record = text_record.into_byte_record();
+        sizer.row(sink, record.as_slice().len() as u64 + record.len() as u64)?;
     }
     Ok(())
 }
 
-/// The key in a key column's field, or why it cannot be one.
-fn checked_key<'f>(field: &'f [u8], line: u64, column: &str) -> Result<&'f str> {
-    let problem = match std::str::from_utf8(field) {
-        Ok(key) => match crate::store::format::key_problem(key) {
-            None => return Ok(key),
-            Some(problem) => problem,
-        },
-        Err(_) => "the field is not valid UTF-8".to_string(),
-    };
-    Err(Error::BadInput {
+fn not_utf8(line: u64, column: &str) -> Error {
+    Error::BadInput {
         line: Some(line),
         column: Some(column.to_string()),
-        what: problem,
-    })
+        what: "the field is not valid UTF-8".into(),
+    }
+}
+
+/// The key in a key column's field, or why it cannot be one.
+fn checked_key<'f>(field: &'f [u8], line: u64, column: &str) -> Result<&'f str> {
+    let key = std::str::from_utf8(field).map_err(|_| not_utf8(line, column))?;
+    match crate::store::format::key_problem(key) {
+        None => Ok(key),
+        Some(problem) => Err(Error::BadInput {
+            line: Some(line),
+            column: Some(column.to_string()),
+            what: problem,
+        }),
+    }
 }
 
 /// The physical line where each record starts. csv's own record positions count from the
@@ -377,32 +357,34 @@ fn column_prefixes(names: &[String]) -> Vec<Vec<u8>> {
         .collect()
 }
 
-/// Appends `bytes` (UTF-8) as a JSON string, escaped exactly as serde_json escapes it; an
-/// error if they are not UTF-8 after all.
-fn write_json_bytes(out: &mut Vec<u8>, bytes: &[u8]) -> std::result::Result<(), &'static str> {
-    if !needs_escape(bytes) {
-        out.reserve(bytes.len() + 2);
-        out.push(b'"');
-        out.extend_from_slice(bytes);
-        out.push(b'"');
-        return Ok(());
+/// Appends `bytes` as a JSON string, escaped exactly as serde_json escapes it; `Err` if they
+/// need escaping and are not UTF-8 after all.
+fn write_json_bytes(out: &mut Vec<u8>, bytes: &[u8]) -> std::result::Result<(), Utf8Error> {
+    if !write_unescaped(out, bytes) {
+        serde_json::to_writer(&mut *out, std::str::from_utf8(bytes)?)
+            .expect("writing to a Vec cannot fail");
     }
-    let text = std::str::from_utf8(bytes).map_err(|_| "the field is not valid UTF-8")?;
-    serde_json::to_writer(&mut *out, text).expect("writing to a Vec cannot fail");
     Ok(())
 }
 
 /// Appends `text` as a JSON string, escaped exactly as serde_json escapes it.
 pub fn write_json_string(out: &mut Vec<u8>, text: &str) {
-    let bytes = text.as_bytes();
-    if !needs_escape(bytes) {
-        out.reserve(bytes.len() + 2);
-        out.push(b'"');
-        out.extend_from_slice(bytes);
-        out.push(b'"');
-        return;
+    if !write_unescaped(out, text.as_bytes()) {
+        serde_json::to_writer(&mut *out, text).expect("writing to a Vec cannot fail");
     }
-    serde_json::to_writer(&mut *out, text).expect("writing to a Vec cannot fail");
+}
+
+/// Appends `bytes` in quotes when nothing in them needs escaping; `false` (and nothing
+/// appended) otherwise.
+fn write_unescaped(out: &mut Vec<u8>, bytes: &[u8]) -> bool {
+    if needs_escape(bytes) {
+        return false;
+    }
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    out.extend_from_slice(bytes);
+    out.push(b'"');
+    true
 }
 
 /// Whether any byte is a control character, a quote or a backslash; eight bytes at a time.
@@ -428,14 +410,15 @@ fn needs_escape(bytes: &[u8]) -> bool {
 
 /// `--infer-types`: numbers (JSON's grammar, no leading zeros), `true`/`false`, empty as
 /// `null`; anything else stays a string.
-fn write_inferred(out: &mut Vec<u8>, text: &str) {
-    if text.is_empty() {
+fn write_inferred(out: &mut Vec<u8>, field: &[u8]) -> std::result::Result<(), Utf8Error> {
+    if field.is_empty() {
         out.extend_from_slice(b"null");
-    } else if text == "true" || text == "false" || is_json_number(text.as_bytes()) {
-        out.extend_from_slice(text.as_bytes());
+    } else if field == b"true" || field == b"false" || is_json_number(field) {
+        out.extend_from_slice(field);
     } else {
-        write_json_string(out, text);
+        write_json_bytes(out, field)?;
     }
+    Ok(())
 }
 
 /// Whether `s` matches JSON's number grammar: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
