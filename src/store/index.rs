@@ -114,9 +114,7 @@ fn build_in_parts(
         slots.fill(0);
         let mut placed = !carried.is_empty();
         for (hash32, entry) in carried.drain(..) {
-            if !place(&mut slots, 0, hash32, entry) {
-                next_carried.push((hash32, entry));
-            }
+            place_or_carry(&mut slots, 0, hash32, entry, &mut next_carried);
         }
         let mut start = 0;
         while start < entries {
@@ -126,19 +124,20 @@ fn build_in_parts(
                 let h = home(hash32, capacity);
                 if h >= first && h < first + part {
                     placed = true;
-                    if !place(&mut slots, h - first, hash32, start + k as u64) {
-                        next_carried.push((hash32, start + k as u64));
-                    }
+                    place_or_carry(
+                        &mut slots,
+                        h - first,
+                        hash32,
+                        start + k as u64,
+                        &mut next_carried,
+                    );
                 }
             }
             start += n as u64;
         }
         if placed {
             // A part left empty already reads as empty.
-            for value in slots.iter_mut() {
-                *value = value.to_le();
-            }
-            out.write_all_at(slots.as_bytes(), first * 8)?;
+            write_part(out, &mut slots, first)?;
         }
         std::mem::swap(&mut carried, &mut next_carried);
     }
@@ -149,19 +148,30 @@ fn build_in_parts(
     Ok(())
 }
 
-/// Places (hash, entry) in `slots` at the first empty slot from `from`; `false` if the
-/// probe runs off the end of the part.
-fn place(slots: &mut [u64], from: u64, hash32: u32, entry: u64) -> bool {
+/// Places (hash, entry) in `slots` (a part of the table) at the first empty slot from
+/// `from`, or, if the probe runs off the end of the part, adds it to `carry` for the next.
+fn place_or_carry(
+    slots: &mut [u64],
+    from: u64,
+    hash32: u32,
+    entry: u64,
+    carry: &mut Vec<(u32, u64)>,
+) {
     match slots[from as usize..]
         .iter_mut()
         .find(|s| slot_entry(**s).is_none())
     {
-        Some(free) => {
-            *free = slot(hash32, entry);
-            true
-        }
-        None => false,
+        Some(free) => *free = slot(hash32, entry),
+        None => carry.push((hash32, entry)),
     }
+}
+
+/// Writes a part of the table (slots in native order) at slot `first`.
+fn write_part(out: &File, slots: &mut [u64], first: u64) -> io::Result<()> {
+    for value in slots.iter_mut() {
+        *value = value.to_le();
+    }
+    out.write_all_at(slots.as_bytes(), first * 8)
 }
 
 /// Places (hash, entry) at the first empty slot of the table in `file` from slot `from` on,
@@ -244,20 +254,14 @@ fn insert_in_parts(
             *value = u64::from_le(*value);
         }
         for (hash32, entry) in carried.drain(..) {
-            if !place(&mut slots, 0, hash32, entry) {
-                next_carried.push((hash32, entry));
-            }
+            place_or_carry(&mut slots, 0, hash32, entry, &mut next_carried);
         }
         for &item in these {
             let (hash32, entry) = decode(item);
-            if !place(&mut slots, home(hash32, capacity) - first, hash32, entry) {
-                next_carried.push((hash32, entry));
-            }
+            let from = home(hash32, capacity) - first;
+            place_or_carry(&mut slots, from, hash32, entry, &mut next_carried);
         }
-        for value in slots.iter_mut() {
-            *value = value.to_le();
-        }
-        file.write_all_at(slots.as_bytes(), first * 8)?;
+        write_part(file, &mut slots, first)?;
         std::mem::swap(&mut carried, &mut next_carried);
     }
     // Probes that ran off the end of the table go on at its start.

@@ -969,21 +969,15 @@ impl Writer {
     fn build_filter(&mut self) -> Result<()> {
         self.flush_lookup()?;
         let mut filter = Filter::for_capacity(self.index.capacity);
-        let mut raw = vec![0u8; 64 * 1024 * ENTRY_SIZE];
+        let mut raw = Vec::new();
+        let mut hashes = vec![0u32; 64 * 1024];
         let mut start = 0;
         while start < self.batch.entries {
-            let n = (self.batch.entries - start).min(64 * 1024) as usize;
-            let bytes = &mut raw[..n * ENTRY_SIZE];
-            self.lookup_file
-                .read_exact_at(bytes, start * ENTRY_SIZE as u64)
+            let n = (self.batch.entries - start).min(hashes.len() as u64) as usize;
+            self.read_hashes(start, &mut hashes[..n], &mut raw)
                 .context(|| format!("cannot read {}", lookup_file_name(&self.committed)))?;
-            for entry in bytes.chunks_exact(ENTRY_SIZE) {
-                filter.insert(
-                    Entry::read_from_bytes(entry)
-                        .expect("entry size")
-                        .key_hash
-                        .get(),
-                );
+            for &hash32 in &hashes[..n] {
+                filter.insert(hash32);
             }
             start += n as u64;
         }
@@ -1243,19 +1237,25 @@ impl Writer {
     /// Writes the slots of the first `entries` entries (flushed to the lookup file) into
     /// `file`, a table of `capacity` slots that reads as all empty.
     fn build_index(&self, file: &File, capacity: u64, entries: u64) -> io::Result<()> {
-        let mut raw = vec![0u8; 64 * 1024 * ENTRY_SIZE];
+        let mut raw = Vec::new();
         index::build(file, capacity, entries, &mut |start, hashes| {
-            let bytes = &mut raw[..hashes.len() * ENTRY_SIZE];
-            self.lookup_file
-                .read_exact_at(bytes, start * ENTRY_SIZE as u64)?;
-            for (hash, entry) in hashes.iter_mut().zip(bytes.chunks_exact(ENTRY_SIZE)) {
-                *hash = Entry::read_from_bytes(entry)
-                    .expect("entry size")
-                    .key_hash
-                    .get();
-            }
-            Ok(())
+            self.read_hashes(start, hashes, &mut raw)
         })
+    }
+
+    /// Fills `hashes` with the key hashes of the entries from `start` on (flushed to the
+    /// lookup file), read with one pread into `raw`.
+    fn read_hashes(&self, start: u64, hashes: &mut [u32], raw: &mut Vec<u8>) -> io::Result<()> {
+        raw.resize(hashes.len() * ENTRY_SIZE, 0);
+        self.lookup_file
+            .read_exact_at(raw, start * ENTRY_SIZE as u64)?;
+        for (hash, entry) in hashes.iter_mut().zip(raw.chunks_exact(ENTRY_SIZE)) {
+            *hash = Entry::read_from_bytes(entry)
+                .expect("entry size")
+                .key_hash
+                .get();
+        }
+        Ok(())
     }
 
     /// Appends a record's key and value to the body: through the buffer, or straight to the
