@@ -526,40 +526,23 @@ fn check_tombstones(files: &Lenient, c: &mut Checker, tombstones: &mut Vec<(u64,
 /// key itself is sound.
 fn check_record<'a>(files: &'a Lenient, c: &mut Checker, i: u64, entry: &Entry) -> Option<&'a str> {
     let body_name = body_file(files.header.generation.get());
+    let bad = |c: &mut Checker, key: Option<&str>, what: &str| {
+        let what = format!("entry {i}: {what}");
+        c.problem(Part::Record, &body_name, entry.offset(), key, Some(i), what);
+    };
     let body = files.body.bytes();
     let start = entry.offset() as usize;
     let key_bytes = &body[start..start + entry.key_len()];
     let Ok(key) = std::str::from_utf8(key_bytes) else {
-        c.problem(
-            Part::Record,
-            &body_name,
-            entry.offset(),
-            None,
-            Some(i),
-            format!("entry {i}: the key is not UTF-8"),
-        );
+        bad(c, None, "the key is not UTF-8");
         return None;
     };
     if let Some(what) = key_problem(key) {
-        c.problem(
-            Part::Record,
-            &body_name,
-            entry.offset(),
-            Some(key),
-            Some(i),
-            format!("entry {i}: {what}"),
-        );
+        bad(c, Some(key), &what);
         return None;
     }
     if key_hash32(key_bytes) != entry.key_hash.get() {
-        c.problem(
-            Part::Record,
-            &body_name,
-            entry.offset(),
-            Some(key),
-            Some(i),
-            format!("entry {i}: the key does not match its hash"),
-        );
+        bad(c, Some(key), "the key does not match its hash");
         return None;
     }
     if !c.options.quick {
@@ -569,14 +552,7 @@ fn check_record<'a>(files: &'a Lenient, c: &mut Checker, i: u64, entry: &Entry) 
             &body[start + entry.key_len()..entry.end() as usize]
         };
         if record_crc(key_bytes, value, entry.is_json()) != entry.crc32.get() {
-            c.problem(
-                Part::Record,
-                &body_name,
-                entry.offset(),
-                Some(key),
-                Some(i),
-                format!("entry {i}: checksum mismatch"),
-            );
+            bad(c, Some(key), "checksum mismatch");
         }
     }
     Some(key)
