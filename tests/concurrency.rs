@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use harness::{Outcome, mmstore, read_state, run};
+use harness::{Outcome, mmstore, read_state, run, run_with_env};
 use mmstore::{State, Store};
 
 fn create(store: &Path) {
@@ -265,6 +265,20 @@ fn read_round(store: &Path, all_keys: &Path) -> Result<usize, String> {
 
 #[test]
 fn readers_in_a_loop_never_fail_and_never_see_part_of_a_batch() {
+    readers_race_a_writer(&[]);
+}
+
+/// The same with a writer that stages its index slots and writes them into the index file
+/// every 32 entries, in the middle of its batches, while the readers probe that file.
+#[test]
+fn readers_in_a_loop_never_see_part_of_a_batch_whose_index_slots_are_staged() {
+    readers_race_a_writer(&[
+        ("MMSTORE_STAGE_INDEX_FROM", "0"),
+        ("MMSTORE_STAGE_PENDING_SLOTS", "64"),
+    ]);
+}
+
+fn readers_race_a_writer(writer_env: &'static [(&'static str, &'static str)]) {
     let root = tempfile::tempdir().unwrap();
     let store = root.path().join("store");
     create(&store);
@@ -295,7 +309,7 @@ fn readers_in_a_loop_never_fail_and_never_see_part_of_a_batch() {
         let root = root.path().to_path_buf();
         std::thread::spawn(move || {
             for (batch, input) in inputs.iter().enumerate() {
-                let appended = run(
+                let appended = run_with_env(
                     [
                         OsStr::new("append"),
                         store.as_os_str(),
@@ -306,13 +320,14 @@ fn readers_in_a_loop_never_fail_and_never_see_part_of_a_batch() {
                         input.as_os_str(),
                     ],
                     None,
+                    writer_env,
                 );
                 assert_eq!(appended.code(), Some(0), "{}", appended.describe());
                 if batch == 6 {
                     let keys = root.join("batch-3-keys.txt");
                     let list: Vec<String> = (0..BATCH).map(|i| batch_key(3, i)).collect();
                     fs::write(&keys, list.join("\n")).unwrap();
-                    let removed = run(
+                    let removed = run_with_env(
                         [
                             OsStr::new("rm"),
                             store.as_os_str(),
@@ -320,6 +335,7 @@ fn readers_in_a_loop_never_fail_and_never_see_part_of_a_batch() {
                             keys.as_os_str(),
                         ],
                         None,
+                        writer_env,
                     );
                     assert_eq!(removed.code(), Some(0), "{}", removed.describe());
                 }
