@@ -167,8 +167,8 @@ struct Staged {
     /// Every key hash in the index file and the pending table, once enough probes were made
     /// to pay for reading them all.
     filter: Option<Filter>,
-    /// Probes of the index file made without a filter.
-    unfiltered_probes: u64,
+    /// Probes of the index file made without a filter that found nothing.
+    unfiltered_misses: u64,
 }
 
 /// The writer's index: a writable map of the index file.
@@ -534,7 +534,7 @@ impl Writer {
         self.batch.staged = Some(Staged {
             pending: Pending::new(self.batch.entries, self.staging.pending_slots),
             filter: None,
-            unfiltered_probes: 0,
+            unfiltered_misses: 0,
         });
         // Committed entries and keys are read with pread too: the maps stay out of the way.
         self.batch.scattered = true;
@@ -948,11 +948,12 @@ impl Writer {
             ));
         }
         let staged = self.batch.staged.as_mut().expect("a staged index");
-        if staged.filter.is_none() {
-            staged.unfiltered_probes += 1;
+        if staged.filter.is_none() && probe.latest.is_none() {
+            staged.unfiltered_misses += 1;
             // A probe costs about a microsecond; reading a hash for the filter, about 1/64 of
-            // that. Build the filter once the probes made without one would have paid for it.
-            if staged.unfiltered_probes * 64 >= self.batch.entries {
+            // that. Build the filter once the probes it would have saved (those that found
+            // nothing: a filter cannot save a probe for a key that is there) paid for it.
+            if staged.unfiltered_misses * 64 >= self.batch.entries {
                 self.build_filter()?;
             }
         }
@@ -1200,7 +1201,7 @@ impl Writer {
                 .is_some_and(|f| f.bytes() != Filter::bytes_for(capacity))
             {
                 staged.filter = None;
-                staged.unfiltered_probes = 0;
+                staged.unfiltered_misses = 0;
             }
         }
         let old = std::mem::replace(&mut self.index, grown);
