@@ -8,6 +8,7 @@ pub mod header;
 pub mod index;
 pub mod lock;
 pub mod map;
+pub mod readahead;
 pub mod reader;
 pub mod staged;
 pub mod vacuum;

@@ -34,6 +34,7 @@ use super::header::{self, read_header};
 use super::index::{self, PreadSlots, Slots};
 use super::lock::WriterLock;
 use super::map::{Map, MapMut, RssGuard, allocate};
+use super::readahead::ReadAhead;
 use super::reader::{check_store_dir, entry_problem, open_error, open_store_file};
 use super::staged::{self, Filter, Pending};
 use crate::error::{Error, IoContext, Result};
@@ -255,6 +256,10 @@ pub struct Writer {
     lookup_file: File,
     body_map: Map,
     lookup_map: Map,
+    /// Entries and keys read with pread (scattered lookups), with read-ahead when the reads
+    /// walk forward through the files.
+    lookup_ahead: ReadAhead,
+    body_ahead: ReadAhead,
     index: IndexMut,
     /// Entries go into the index only at commit, all at once ([`Writer::defer_index`]).
     defer_index: bool,
@@ -442,6 +447,8 @@ impl Writer {
             lookup_file,
             body_map,
             lookup_map,
+            lookup_ahead: ReadAhead::default(),
+            body_ahead: ReadAhead::default(),
             index,
             defer_index: false,
             staging: options.index_staging.unwrap_or_else(IndexStaging::from_env),
@@ -515,6 +522,9 @@ impl Writer {
             active: true,
             ..Batch::default()
         };
+        // An aborted batch may have left bytes in the windows that the files no longer hold.
+        self.lookup_ahead.clear();
+        self.body_ahead.clear();
         self.stage_if_large();
     }
 
@@ -1020,8 +1030,13 @@ impl Writer {
             // small pread costs less and leaves the resident set alone.
             let mut buf = [0u8; 256];
             let stored = &mut buf[..key.len()];
-            self.body_file
-                .read_exact_at(stored, entry.offset())
+            self.body_ahead
+                .read(
+                    &self.body_file,
+                    entry.offset(),
+                    self.committed.body_len.get(),
+                    stored,
+                )
                 .context(|| "cannot read a key".into())?;
             return Ok((stored == key).then_some(entry));
         }
@@ -1040,8 +1055,13 @@ impl Writer {
             Entry::read_from_bytes(&self.batch.lookup_buf[at..at + ENTRY_SIZE]).expect("entry size")
         } else {
             let mut bytes = [0u8; ENTRY_SIZE];
-            self.lookup_file
-                .read_exact_at(&mut bytes, i * ENTRY_SIZE as u64)
+            self.lookup_ahead
+                .read(
+                    &self.lookup_file,
+                    i * ENTRY_SIZE as u64,
+                    self.batch.lookup_flushed * ENTRY_SIZE as u64,
+                    &mut bytes,
+                )
                 .context(|| "cannot read back a lookup entry".into())?;
             Entry::read_from_bytes(&bytes).expect("entry size")
         };
