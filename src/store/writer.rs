@@ -1055,11 +1055,12 @@ impl Writer {
             Entry::read_from_bytes(&self.batch.lookup_buf[at..at + ENTRY_SIZE]).expect("entry size")
         } else {
             let mut bytes = [0u8; ENTRY_SIZE];
+            // Only committed entries are read ahead: an abort may rewrite the others.
             self.lookup_ahead
                 .read(
                     &self.lookup_file,
                     i * ENTRY_SIZE as u64,
-                    self.batch.lookup_flushed * ENTRY_SIZE as u64,
+                    committed * ENTRY_SIZE as u64,
                     &mut bytes,
                 )
                 .context(|| "cannot read back a lookup entry".into())?;
@@ -1747,6 +1748,8 @@ impl Writer {
         )?;
         self.body_file = body;
         self.lookup_file = lookup;
+        self.lookup_ahead.clear();
+        self.body_ahead.clear();
         self.index = open_index(&self.dir, index_id, next.index_capacity.get())?;
         self.batch = Batch::default();
         self.remap()
