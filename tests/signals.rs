@@ -132,12 +132,12 @@ fn names(dir: &Path) -> Vec<String> {
 /// Runs `mmstore ARGS` (with the store's path where `STORE` stands) on a copy of the fixture
 /// store, sends `signal` once the batch is under way, and checks the outcome.
 fn interrupt_writer(args: &[&str], signal: i32) {
-    interrupt_writer_at(args, signal, None);
+    interrupt_writer_at(args, signal, None, &[]);
 }
 
 /// [`interrupt_writer`], with the command held at the failpoint `pause` (when given) until
-/// the signal arrives, so that a fast machine cannot finish the command first.
-fn interrupt_writer_at(args: &[&str], signal: i32, pause: Option<&str>) {
+/// the signal arrives, so that a fast machine cannot finish the command first, and `env` set.
+fn interrupt_writer_at(args: &[&str], signal: i32, pause: Option<&str>, env: &[(&str, &str)]) {
     let fixture = fixture();
     let root = tempfile::tempdir().unwrap();
     let store = root.path().join("store");
@@ -154,6 +154,7 @@ fn interrupt_writer_at(args: &[&str], signal: i32, pause: Option<&str>) {
         })
         .collect();
     let mut command = mmstore();
+    command.envs(env.iter().copied());
     if let Some(point) = pause {
         command.env("MMSTORE_FAILPOINT", format!("{point}:pause"));
     }
@@ -217,6 +218,22 @@ fn sigterm_during_append_jsonl_exits_143_commits_nothing_and_leaves_no_temp_file
     );
 }
 
+/// A writer that stages its index slots, stopped after it wrote a first run of them into the
+/// index file: the abort clears them, and the store is byte for byte as it was.
+#[test]
+fn sigint_during_import_csv_with_a_staged_index_exits_130_and_commits_nothing() {
+    let f = fixture();
+    interrupt_writer_at(
+        &["import-csv", "STORE", arg(&f.csv), "--key-column", "key"],
+        libc::SIGINT,
+        Some("index-write@2"),
+        &[
+            ("MMSTORE_STAGE_INDEX_FROM", "0"),
+            ("MMSTORE_STAGE_PENDING_SLOTS", "64"),
+        ],
+    );
+}
+
 #[test]
 fn sigint_during_import_json_exits_130_and_commits_nothing() {
     let f = fixture();
@@ -250,12 +267,22 @@ fn sigint_during_append_of_a_large_value_exits_130_and_commits_nothing() {
 
 #[test]
 fn sigint_during_vacuum_exits_130_and_leaves_the_old_generation_without_vacuum_tmp() {
-    interrupt_writer_at(&["vacuum", "STORE"], libc::SIGINT, Some("vacuum-write"));
+    interrupt_writer_at(
+        &["vacuum", "STORE"],
+        libc::SIGINT,
+        Some("vacuum-write"),
+        &[],
+    );
 }
 
 #[test]
 fn sigterm_during_vacuum_exits_143_and_leaves_the_old_generation_without_vacuum_tmp() {
-    interrupt_writer_at(&["vacuum", "STORE"], libc::SIGTERM, Some("vacuum-write"));
+    interrupt_writer_at(
+        &["vacuum", "STORE"],
+        libc::SIGTERM,
+        Some("vacuum-write"),
+        &[],
+    );
 }
 
 #[test]
