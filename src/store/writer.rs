@@ -457,9 +457,7 @@ impl Writer {
             rss: RssGuard::new(WRITER_READ_BUDGET),
             header_uncertain: false,
         };
-        writer
-            .rss
-            .set_budget(WRITER_READ_BUDGET + writer.index.capacity * 8);
+        writer.set_read_budget();
         if committed.index_dirty() {
             writer.recovery.index_scrubbed = true;
             // A writer died after touching the index: clear its slots, then say so.
@@ -548,8 +546,17 @@ impl Writer {
         });
         // Committed entries and keys are read with pread too: the maps stay out of the way.
         self.batch.scattered = true;
-        self.batch.free_slot = None;
-        self.rss.set_budget(WRITER_READ_BUDGET + STAGED_MEMORY);
+    }
+
+    /// The resident set the read maps may fill before they are dropped: [`WRITER_READ_BUDGET`]
+    /// beyond what the writer holds anyway, the index it keeps mapped or its staging tables.
+    fn set_read_budget(&self) {
+        let held = if self.stages_index() {
+            STAGED_MEMORY
+        } else {
+            self.index.capacity * 8
+        };
+        self.rss.set_budget(WRITER_READ_BUDGET + held);
     }
 
     /// Appends one record. `value_is_json` says the value is one strict JSON text on one line
@@ -972,8 +979,9 @@ impl Writer {
             self.body_map.release(0, self.body_map.len());
             self.lookup_map.release(0, self.lookup_map.len());
         }
-        // The probe's newest match is the last one it compared.
-        Ok(latest.filter(|(i, _)| Some(*i) == probe.latest))
+        // The probe compares only entries newer than its last match: the last one it matched
+        // is the newest, `probe.latest`.
+        Ok(latest)
     }
 
     /// Fills the staged index's filter with the key hash of every entry so far.
@@ -1211,11 +1219,9 @@ impl Writer {
             }
         };
         self.lookup_map.release(0, self.lookup_map.len());
-        self.rss.set_budget(WRITER_READ_BUDGET + capacity * 8);
         if let Some(staged) = self.batch.staged.as_mut() {
             // The new table holds every entry, the staged ones included.
             staged.pending.clear(self.batch.entries);
-            self.rss.set_budget(WRITER_READ_BUDGET + STAGED_MEMORY);
             if staged
                 .filter
                 .as_ref()
@@ -1234,6 +1240,7 @@ impl Writer {
             drop(old);
             let _ = fs::remove_file(self.dir.join(index_file(old_id)));
         }
+        self.set_read_budget();
         self.stage_if_large();
         Ok(())
     }
@@ -1600,6 +1607,8 @@ impl Writer {
             crate::interrupt::check()?;
             self.build_index(&file, capacity, entries)
                 .context(|| format!("cannot build {name}"))?;
+            // A Ctrl-C during the build is honoured before anything is published.
+            crate::interrupt::check()?;
             let map = MapMut::new(&file, capacity * 8).context(|| format!("cannot map {name}"))?;
             let fresh = IndexMut {
                 id,
