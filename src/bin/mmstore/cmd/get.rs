@@ -100,8 +100,9 @@ pub fn run(args: Args, _global: &Global) -> anyhow::Result<()> {
         emit(&store, store.nth_live(n)?, &|| format!("index {n}"))?;
     }
     if let Some(path) = &args.keys_from {
-        for key in super::read_keys(path)? {
-            let key = key?;
+        let mut keys = super::read_keys(path)?;
+        let mut key = String::new();
+        while keys.next_into(&mut key)? {
             emit(&store, store.fetch(&key, &mut record_buf)?, &|| {
                 format!("key {key:?}")
             })?;

@@ -157,7 +157,7 @@ pub fn read_keys(path: &Path) -> anyhow::Result<KeyLines> {
     })
 }
 
-/// Iterator over the keys of a key file, with their line numbers.
+/// The keys of a key file, one a line (blank lines skipped), read with their line numbers.
 pub struct KeyLines {
     reader: BufReader<Box<dyn Read + Send>>,
     line: u64,
@@ -189,18 +189,6 @@ impl KeyLines {
             key.clear();
             key.push_str(text);
             return Ok(true);
-        }
-    }
-}
-
-impl Iterator for KeyLines {
-    type Item = anyhow::Result<String>;
-    fn next(&mut self) -> Option<Self::Item> {
-        let mut key = String::new();
-        match self.next_into(&mut key) {
-            Ok(true) => Some(Ok(key)),
-            Ok(false) => None,
-            Err(e) => Some(Err(e.into())),
         }
     }
 }
