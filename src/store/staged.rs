@@ -155,14 +155,19 @@ impl Pending {
     fn grow(&mut self) {
         let doubled = vec![0; self.slots.len() * 2];
         let old = std::mem::replace(&mut self.slots, doubled);
-        let mask = self.slots.len() - 1;
         for value in old.into_iter().filter(|&v| v != 0) {
-            let mut at = index::home((value >> 32) as u32, self.slots.len() as u64) as usize;
-            while self.slots[at] != 0 {
-                at = (at + 1) & mask;
-            }
-            self.slots[at] = value;
+            self.place(value);
         }
+    }
+
+    /// Puts a filled slot value at the first empty slot from its hash's home.
+    fn place(&mut self, value: u64) {
+        let mask = self.slots.len() - 1;
+        let mut at = index::home((value >> 32) as u32, self.slots.len() as u64) as usize;
+        while self.slots[at] != 0 {
+            at = (at + 1) & mask;
+        }
+        self.slots[at] = value;
     }
 
     /// The first entry not in the index file: entries before it are found there.
@@ -174,27 +179,18 @@ impl Pending {
         self.count >= self.max_slots / 2
     }
 
-    pub fn len(&self) -> usize {
-        self.count
-    }
-
     pub fn is_empty(&self) -> bool {
         self.count == 0
     }
 
-    /// Adds entry `entry` (the next one: `first + len`) with its key hash.
+    /// Adds entry `entry` (the next one: `first` plus those pending) with its key hash.
     pub fn push(&mut self, hash32: u32, entry: u64) {
         debug_assert_eq!(entry, self.first + self.count as u64);
         debug_assert!(!self.is_full());
         if self.count >= self.slots.len() / 2 {
             self.grow();
         }
-        let mask = self.slots.len() - 1;
-        let mut at = index::home(hash32, self.slots.len() as u64) as usize;
-        while self.slots[at] != 0 {
-            at = (at + 1) & mask;
-        }
-        self.slots[at] = (hash32 as u64) << 32 | (entry - self.first + 1);
+        self.place((hash32 as u64) << 32 | (entry - self.first + 1));
         self.count += 1;
     }
 
